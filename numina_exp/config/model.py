@@ -1,0 +1,34 @@
+"""Schema of the `model` group: one real model plus the tiny twin that stands in for it on CPU."""
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+@dataclass
+class TinyTwin:
+    """Architecture of the small, randomly initialised stand-in built from config (scale=cpu)."""
+
+    hidden_size: int = 128
+    num_hidden_layers: int = 4
+    num_attention_heads: int = 4
+    num_key_value_heads: int = 4
+    intermediate_size: int = 344
+    max_position_embeddings: int = 4096
+    # Mixture of experts (only for arch=mixtral).
+    num_local_experts: int = 4
+    num_experts_per_tok: int = 2
+    vocab_size: int = 4096  # upper bound: the offline BPE may stop earlier on a small corpus
+    seed: int = 0
+
+
+@dataclass
+class ModelConfig:
+    name: str = "???"
+    hub_id: str = "???"  # hub id (or a local directory) at real scale
+    path: Optional[str] = None  # overrides hub_id: a local directory or a run dir's final/
+    arch: str = "llama"  # llama | mixtral | internlm2 (architecture family of the real model and its twin)
+    dtype: str = "bfloat16"  # bfloat16 | float16 | float32
+    context_length: int = 4096
+    chat_template: str = "numina"  # numina | chatml | none
+    trust_remote_code: bool = False
+    params_b: float = 7.0  # size in billions, for planning memory and reports
+    tiny: TinyTwin = field(default_factory=TinyTwin)

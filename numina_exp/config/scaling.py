@@ -1,0 +1,36 @@
+"""scale=cpu: same code paths, smaller sizes. Applied after composition (not as a config layer) so
+that an experiment file can never silently undo it; every change is returned and logged loudly."""
+from __future__ import annotations
+
+from omegaconf import DictConfig, open_dict
+
+
+def _cap(cfg: DictConfig, key: str, cap, changes: list) -> None:
+    section, _, leaf = key.rpartition(".")
+    node = cfg
+    for part in section.split("."):
+        node = node[part]
+    value = node[leaf]
+    if cap is not None and (value is None or value > cap):
+        node[leaf] = cap
+        changes.append(f"{key}: {value} -> {cap}")
+
+
+def apply_scale(cfg: DictConfig) -> list[str]:
+    """Mutates cfg in place; returns a human-readable list of what changed."""
+    s = cfg.scale
+    changes: list[str] = []
+    if s.name == "full":
+        return changes
+    with open_dict(cfg):
+        if s.tiny_model:
+            changes.append(f"model: {cfg.model.hub_id} -> its tiny {cfg.model.arch} twin "
+                           f"(hidden {cfg.model.tiny.hidden_size}, {cfg.model.tiny.num_hidden_layers} layers), random init")
+        if s.sample_data and cfg.data.sample_path:
+            changes.append(f"data: {cfg.data.path or cfg.data.hub_id} -> shipped sample {cfg.data.sample_path}")
+        _cap(cfg, "train.max_steps", s.max_train_steps, changes)
+        _cap(cfg, "data.max_rows", s.max_train_rows, changes)
+        _cap(cfg, "eval.limit", s.max_problems, changes)
+        _cap(cfg, "decoding.max_new_tokens", s.max_new_tokens, changes)
+        _cap(cfg, "decoding.n", s.max_copies, changes)
+    return changes

@@ -1,0 +1,169 @@
+"""Checks that a type system cannot express: ranges, known names, files that must exist, and what a
+method needs. Runs before anything heavy is imported, so a bad invocation fails in about a second."""
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+from omegaconf import DictConfig
+
+from .. import registry
+from .errors import ConfigError
+
+
+def _one_of(key: str, value, options: Iterable) -> None:
+    options = list(options)
+    if value not in options:
+        raise ConfigError(key, f"unknown value {value!r}", f"use one of {options}")
+
+
+def _positive(key: str, value, minimum=1) -> None:
+    if value is None or value < minimum:
+        raise ConfigError(key, f"must be >= {minimum}, got {value!r}", f"set {key}={minimum} or more")
+
+
+def _file(key: str, path) -> None:
+    if not os.path.isfile(str(path)):
+        raise ConfigError(key, f"file not found: {path}", f"point {key} at an existing file (absolute, or relative to {os.getcwd()})")
+
+
+def _is_local(ref: str) -> bool:
+    return ref.startswith(("/", "./", "../", "~")) or ref.endswith(".jsonl")
+
+
+def validate(cfg: DictConfig) -> None:
+    _one_of("method.name", cfg.method.name, registry.METHODS)
+    _one_of("scale.name", cfg.scale.name, ["full", "cpu"])
+    _one_of("logger.name", cfg.logger.name, ["none", "wandb"])
+    _one_of("logger.mode", cfg.logger.mode, ["auto", "online", "offline"])
+    for section in registry.METHODS[cfg.method.name].needs:
+        CHECKS[section](cfg)
+
+
+def check_model(cfg: DictConfig) -> None:
+    m = cfg.model
+    _one_of("model.arch", m.arch, ["llama", "mixtral", "internlm2"])
+    _one_of("model.dtype", m.dtype, ["bfloat16", "float16", "float32"])
+    _one_of("model.chat_template", m.chat_template, ["numina", "chatml", "none"])
+    _positive("model.context_length", m.context_length, 16)
+    if m.path is not None and not os.path.exists(os.path.expanduser(m.path)):
+        raise ConfigError("model.path", f"does not exist: {m.path}", "give a directory with config.json (e.g. a run's final/) or unset it")
+    if m.arch == "internlm2" and not m.trust_remote_code and not cfg.scale.tiny_model:
+        raise ConfigError("model.trust_remote_code", "InternLM2 is not in transformers; its hub repo ships the modeling code",
+                          "set model.trust_remote_code=true (needs the hub) or use scale=cpu for its Llama-shaped twin")
+
+
+def check_data(cfg: DictConfig) -> None:
+    d = cfg.data
+    _one_of("data.format", d.format, ["cot", "tir"])
+    if cfg.scale.sample_data:
+        if not d.sample_path:
+            raise ConfigError("data.sample_path", f"scale={cfg.scale.name} uses shipped samples but data={d.name} has none",
+                              "add sample_path to the data config or use scale=full")
+        _file("data.sample_path", d.sample_path)
+    elif d.path:
+        _file("data.path", d.path)
+    elif not d.hub_id:
+        raise ConfigError("data.path", f"data={d.name} names neither a local file nor a hub id", "set data.path=FILE.jsonl or data.hub_id=ORG/NAME")
+
+
+def check_train(cfg: DictConfig) -> None:
+    t = cfg.train
+    _one_of("train.packing_strategy", t.packing_strategy, ["wrapped", "bfd", "bfd_split"])
+    _one_of("train.loss_masking", t.loss_masking, ["none", "assistant_only", "completion_only"])
+    _one_of("train.resume", t.resume, ["auto", "never"])
+    _one_of("train.peft.kind", t.peft.kind, ["none", "lora", "dora"])
+    _positive("train.block_size", t.block_size, 8)
+    _positive("train.global_batch_size", t.global_batch_size)
+    _positive("train.per_device_batch_size", t.per_device_batch_size)
+    if not (0.0 <= t.warmup_ratio < 1.0):
+        raise ConfigError("train.warmup_ratio", f"must be in [0, 1), got {t.warmup_ratio}", "use e.g. 0.0 or 0.1")
+    if t.learning_rate <= 0:
+        raise ConfigError("train.learning_rate", f"must be > 0, got {t.learning_rate}", "use e.g. 2e-5")
+    if t.epochs <= 0 and not t.max_steps:
+        raise ConfigError("train.epochs", f"must be > 0, got {t.epochs}", "use e.g. 3, or set train.max_steps")
+    world = max(cfg.launch.gpus, cfg.launch.processes, 1) * max(cfg.launch.nodes, 1)
+    per_step = t.per_device_batch_size * world
+    if t.global_batch_size % per_step:
+        raise ConfigError("train.global_batch_size",
+                          f"{t.global_batch_size} is not a multiple of per_device_batch_size x processes = {t.per_device_batch_size} x {world}",
+                          "change train.global_batch_size or train.per_device_batch_size so the first is a multiple")
+    if t.init_from and _is_local(t.init_from) and not os.path.exists(os.path.expanduser(t.init_from)):
+        raise ConfigError("train.init_from", f"does not exist: {t.init_from}", "give a run directory (its final/ is used), a model directory, or a hub id")
+    _one_of("distributed.name", cfg.distributed.name, ["single", "ddp", "zero3", "zero3_offload"])
+
+
+def check_decoding(cfg: DictConfig) -> None:
+    d = cfg.decoding
+    _one_of("decoding.strategy", d.strategy, registry.STRATEGIES)
+    _positive("decoding.n", d.n)
+    _positive("decoding.m", d.m)
+    _positive("decoding.max_new_tokens", d.max_new_tokens)
+    if d.temperature < 0:
+        raise ConfigError("decoding.temperature", f"must be >= 0, got {d.temperature}", "use 0 for greedy or e.g. 0.8")
+    if not (0.0 < d.top_p <= 1.0):
+        raise ConfigError("decoding.top_p", f"must be in (0, 1], got {d.top_p}", "use 1.0 to disable nucleus sampling")
+    _one_of("decoding.answer_rule", d.answer_rule, ["numina", "boxed", "gsm8k"])
+    _one_of("decoding.integer_mode", d.integer_mode, ["round", "strict"])
+    _one_of("decoding.vote_equivalence", d.vote_equivalence, ["integer", "math"])
+    _one_of("decoding.tie_break", d.tie_break, ["first_seen", "smallest", "random"])
+    if d.strategy == "greedy" and (d.n != 1 or d.temperature != 0):
+        raise ConfigError("decoding.n", f"greedy decodes one sample at temperature 0 (got n={d.n}, temperature={d.temperature})",
+                          "use decoding=maj_k for several samples")
+    if d.strategy in ("maj_k", "sc_tir", "sc_tir_numina") and d.n > 1 and d.temperature == 0:
+        raise ConfigError("decoding.temperature", f"{d.strategy} with n={d.n} at temperature 0 samples {d.n} identical copies",
+                          "set decoding.temperature > 0 (the recipe uses 0.8)")
+    if d.strategy == "sc_tir_numina" and (d.early_stop or d.pipelining):
+        raise ConfigError("decoding.early_stop", "sc_tir_numina reproduces the notebook, which has neither early stop nor pipelining",
+                          "use decoding=sc_tir for those options")
+    check_sandbox(cfg)
+
+
+def check_backend(cfg: DictConfig) -> None:
+    b = cfg.backend
+    _one_of("backend.name", b.name, registry.BACKENDS)
+    _positive("backend.tensor_parallel_size", b.tensor_parallel_size)
+    _positive("backend.data_parallel_size", b.data_parallel_size)
+    _positive("backend.batch_size", b.batch_size)
+    if not (0.0 < b.gpu_memory_utilization <= 1.0):
+        raise ConfigError("backend.gpu_memory_utilization", f"must be in (0, 1], got {b.gpu_memory_utilization}", "use e.g. 0.9")
+    if b.name == "replay":
+        if not b.path:
+            raise ConfigError("backend.path", "the replay backend needs saved generations", "set backend.path=RUN_DIR/generations.jsonl")
+        _file("backend.path", b.path)
+    if b.compile and not b.static_cache:
+        raise ConfigError("backend.compile", "torch.compile of generate needs a static KV cache", "also set backend.static_cache=true")
+
+
+def check_eval(cfg: DictConfig) -> None:
+    e = cfg.eval
+    _one_of("eval.answer_kind", e.answer_kind, ["integer", "math"])
+    _one_of("eval.policy", e.policy, ["fixed", "even_split", "adaptive"])
+    if not e.seeds:
+        raise ConfigError("eval.seeds", "no seeds given", "set eval.seeds=[0] or e.g. [0,1,2,3,4]")
+    if e.limit is not None:
+        _positive("eval.limit", e.limit)
+    if e.path:
+        _file("eval.path", e.path)
+    elif not e.hub_id and not e.suites:
+        raise ConfigError("eval.path", f"eval={e.name} names no problems", "set eval.path=FILE.jsonl (id, problem, answer per line)")
+
+
+def check_sandbox(cfg: DictConfig) -> None:
+    s = cfg.sandbox
+    _one_of("sandbox.isolation", s.isolation, ["auto", "bwrap", "process"])
+    _one_of("sandbox.rules", s.rules, ["numina", "default"])
+    if s.timeout_s <= 0:
+        raise ConfigError("sandbox.timeout_s", f"must be > 0, got {s.timeout_s}", "use e.g. 5")
+    _positive("sandbox.workers", s.workers)
+
+
+def check_pipeline(cfg: DictConfig) -> None:
+    if not cfg.pipeline.stages:
+        raise ConfigError("pipeline.stages", "method=pipeline with no stages", "list experiment names, e.g. [stage1_cot, stage2_tir]")
+
+
+CHECKS = {
+    "model": check_model, "data": check_data, "train": check_train, "decoding": check_decoding,
+    "backend": check_backend, "eval": check_eval, "sandbox": check_sandbox, "pipeline": check_pipeline,
+}
