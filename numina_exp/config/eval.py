@@ -1,4 +1,10 @@
-"""Schema of the `eval` group: which problems, how many seeds, how they are scored."""
+"""Schema of the `eval` group: which problems, how many seeds, how they are scored.
+
+Problem source (numina_exp.evaluate.suites.load_suite): `path` wins; with `path: null` the rows come
+from `hub_id` (datasets.load_dataset); a composite suite (`suites: [amc, aime, ...]`) concatenates its
+members' shipped files (ids prefixed `member:`). Every shipped suite sets `path` to its file inside the
+package, so the default never touches the hub; `eval.path=null` switches a run to the hub copy (e.g.
+AIME with 2024, 90 rows)."""
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -9,16 +15,25 @@ class EvalConfig:
     suites: list = field(default_factory=list)  # for composite suites (aimo_val): names of member suites
     path: Optional[str] = None  # local JSONL with id, problem, answer (overrides hub_id)
     hub_id: Optional[str] = None
+    hub_config: Optional[str] = None  # datasets config name (e.g. "main" for openai/gsm8k)
     split: str = "train"
-    answer_kind: str = "integer"  # integer (AIMO, mod 1000) | math (math-verify equivalence)
+    where: dict = field(default_factory=dict)  # keep rows whose field equals the value, e.g. {year: 2023}
+    answer_kind: str = "integer"  # integer (AIMO, mod 1000) | numeric (GSM8K, 1e-4) | math (math-verify equivalence)
     seeds: list = field(default_factory=lambda: [0])
-    limit: Optional[int] = None  # first k problems
-    shuffle_seed: Optional[int] = None
+    limit: Optional[int] = None  # first k problems; for a composite suite: first k of EACH member
+    shuffle_seed: Optional[int] = None  # shuffle (before the limit) with this seed
+    resume: bool = True  # skip problems already in the run dir's per_problem.jsonl
+    progress: bool = True  # tqdm bar over problems
     nm_grid: bool = False  # SC-TIR: N x M grid from one pass
     nm_bootstrap: int = 200
+    nm_seed: int = 0  # seed of the bootstrap draws
+    nm_ns: list = field(default_factory=list)  # widths to report (empty: 1..N)
     # kaggle_sim only
-    budget_s: float = 9 * 3600.0
-    speed_factor: float = 1.0
+    budget_s: float = 9 * 3600.0  # Kaggle seconds for the whole set
+    speed_factor: float = 1.0  # our seconds per Kaggle second (budget here = budget_s * speed_factor); 0: calibrate
     policy: str = "fixed"  # fixed | even_split | adaptive
+    policies: list = field(default_factory=list)  # several policies compared in one run (empty: [policy])
     orders: int = 5
     num_problems: int = 50
+    order_seed: int = 0
+    adaptive_margin: float = 0.5  # adaptive: stop a problem once the leader holds this share of the width's votes

@@ -137,16 +137,38 @@ def check_backend(cfg: DictConfig) -> None:
 
 def check_eval(cfg: DictConfig) -> None:
     e = cfg.eval
-    _one_of("eval.answer_kind", e.answer_kind, ["integer", "math"])
+    _one_of("eval.answer_kind", e.answer_kind, ["integer", "numeric", "math"])
     _one_of("eval.policy", e.policy, ["fixed", "even_split", "adaptive"])
+    for p in e.policies:
+        _one_of("eval.policies", p, ["fixed", "even_split", "adaptive"])
     if not e.seeds:
         raise ConfigError("eval.seeds", "no seeds given", "set eval.seeds=[0] or e.g. [0,1,2,3,4]")
+    if len(set(e.seeds)) != len(e.seeds):
+        raise ConfigError("eval.seeds", f"repeated seeds {list(e.seeds)}", "list each seed once")
     if e.limit is not None:
         _positive("eval.limit", e.limit)
+    _positive("eval.nm_bootstrap", e.nm_bootstrap)
+    _positive("eval.orders", e.orders)
+    _positive("eval.num_problems", e.num_problems)
+    if e.budget_s <= 0:
+        raise ConfigError("eval.budget_s", f"must be > 0, got {e.budget_s}", "use e.g. 32400 (9 h)")
+    if e.speed_factor < 0:
+        raise ConfigError("eval.speed_factor", f"must be >= 0, got {e.speed_factor}", "use 0 to calibrate, or a positive ratio")
+    if not (0.0 < e.adaptive_margin <= 1.0):
+        raise ConfigError("eval.adaptive_margin", f"must be in (0, 1], got {e.adaptive_margin}", "use e.g. 0.5")
     if e.path:
         _file("eval.path", e.path)
-    elif not e.hub_id and not e.suites:
+    elif e.suites:
+        from pathlib import Path
+        conf_eval = Path(__file__).resolve().parents[2] / "conf" / "eval"
+        for member in e.suites:
+            if not (conf_eval / f"{member}.yaml").is_file():
+                raise ConfigError("eval.suites", f"unknown member suite {member!r}", f"use names of conf/eval/*.yaml")
+    elif not e.hub_id:
         raise ConfigError("eval.path", f"eval={e.name} names no problems", "set eval.path=FILE.jsonl (id, problem, answer per line)")
+    if e.nm_grid and cfg.decoding.strategy not in ("sc_tir", "sc_tir_numina", "maj_k"):
+        raise ConfigError("eval.nm_grid", f"the N x M grid needs several copies (decoding.strategy={cfg.decoding.strategy})",
+                          "use decoding=sc_tir_numina (or maj_k for the N axis), or set eval.nm_grid=false")
 
 
 def check_sandbox(cfg: DictConfig) -> None:

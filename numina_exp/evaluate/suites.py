@@ -1,0 +1,152 @@
+"""Evaluation suites: rows `{id, problem, answer, ...metadata}` from a local JSONL, a hub id, or the
+members of a composite suite.
+
+Source rule (documented in docs/evaluation.md): `eval.path` wins; with `path: null` the hub id is
+loaded with `datasets.load_dataset(hub_id, hub_config, split=split)`; a composite suite
+(`eval.suites: [amc, aime, ...]`) loads each member's own `conf/eval/<member>.yaml` (its shipped file)
+and prefixes ids with `member:`. `eval.limit` is "first k rows" for a plain suite and "first k rows of
+EACH member" for a composite one (so `scale=cpu`, which caps eval.limit, keeps every member).
+`eval.shuffle_seed` shuffles (within each member) before the limit.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from omegaconf import DictConfig, OmegaConf
+
+import numina_exp.config  # noqa: F401  registers the ${pkg:...} resolver
+from numina_exp.config.eval import EvalConfig
+
+CONF_EVAL_DIR = Path(__file__).resolve().parents[2] / "conf" / "eval"
+_DROP_HUB_FIELDS = {"solution", "messages", "question", "problem", "answer", "id"}
+_YEAR = re.compile(r"(?<!\d)(20\d\d|19\d\d)_")
+
+
+class SuiteError(ValueError):
+    pass
+
+
+def _as_cfg(eval_cfg: Any) -> DictConfig:
+    if isinstance(eval_cfg, DictConfig):
+        return eval_cfg
+    base = OmegaConf.structured(EvalConfig)
+    if isinstance(eval_cfg, EvalConfig):
+        return OmegaConf.merge(base, OmegaConf.structured(eval_cfg))
+    return OmegaConf.merge(base, OmegaConf.create(dict(eval_cfg)))
+
+
+def suite_config(name: str) -> DictConfig:
+    """`conf/eval/<name>.yaml` merged over the EvalConfig defaults (interpolations resolved)."""
+    path = CONF_EVAL_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise SuiteError(f"unknown suite {name!r}: no {path}")
+    cfg = OmegaConf.merge(OmegaConf.structured(EvalConfig), OmegaConf.load(path))
+    OmegaConf.resolve(cfg)
+    return cfg
+
+
+def suite_names() -> list[str]:
+    return sorted(p.stem for p in CONF_EVAL_DIR.glob("*.yaml"))
+
+
+def read_jsonl(path: str | Path) -> list[dict]:
+    rows = []
+    with open(Path(path).expanduser(), encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as err:
+                    raise SuiteError(f"{path}:{i + 1}: not JSON ({err})") from err
+    return rows
+
+
+def _answer_str(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def normalize_row(row: Mapping, index: int, source: str) -> dict:
+    """Map a row with the usual column names (problem|question, answer|#### text|boxed solution, id)
+    to `{id, problem, answer, ...metadata}`; metadata keeps the other scalar columns."""
+    problem = row.get("problem", row.get("question"))
+    answer = row.get("answer")
+    if isinstance(answer, str) and "####" in answer:  # GSM8K's full solution text
+        answer = answer.rsplit("####", 1)[1].strip()
+    if answer is None and row.get("solution"):
+        from numina_exp.grading import last_boxed
+        answer = last_boxed(str(row["solution"]))
+    if problem is None or answer is None:
+        raise SuiteError(f"{source} row {index}: needs a problem (or question) and an answer, got fields {sorted(row)}")
+    out = {"id": str(row["id"]) if row.get("id") is not None else f"{index}", "problem": str(problem), "answer": _answer_str(answer)}
+    for k, v in row.items():
+        if k not in _DROP_HUB_FIELDS and (v is None or isinstance(v, (str, int, float, bool, list))):
+            out[k] = v
+    if "year" not in out and isinstance(row.get("url"), str):
+        m = _YEAR.search(row["url"].rsplit("/", 1)[-1])
+        if m:
+            out["year"] = int(m.group(1))
+    return out
+
+
+def _load_hub(cfg: DictConfig) -> list[dict]:
+    try:
+        import datasets
+    except ImportError as err:  # pragma: no cover - datasets is a dependency
+        raise SuiteError("loading by hub id needs the `datasets` package") from err
+    ds = datasets.load_dataset(cfg.hub_id, cfg.hub_config, split=cfg.split)
+    return [dict(r) for r in ds]
+
+
+def _select(rows: list[dict], cfg: DictConfig) -> list[dict]:
+    for key, want in (cfg.where or {}).items():
+        rows = [r for r in rows if r.get(key) == want]
+    if cfg.shuffle_seed is not None:
+        rows = list(rows)
+        random.Random(cfg.shuffle_seed).shuffle(rows)
+    if cfg.limit is not None:
+        rows = rows[: int(cfg.limit)]
+    return rows
+
+
+def load_suite(eval_cfg: Any) -> list[dict]:
+    """Rows of the suite `eval_cfg` describes (an `eval` config node, an EvalConfig or a dict):
+    each `{id, problem, answer, suite, ...metadata}`, ids unique, in suite order."""
+    cfg = _as_cfg(eval_cfg)
+    if cfg.suites and not cfg.path:
+        rows: list[dict] = []
+        for member in cfg.suites:
+            mcfg = suite_config(member)
+            mcfg.limit = cfg.limit
+            mcfg.shuffle_seed = cfg.shuffle_seed
+            for r in load_suite(mcfg):
+                rows.append({**r, "id": f"{member}:{r['id']}", "suite": member})
+        _check_unique(rows, cfg.name)
+        return rows
+    if cfg.path:
+        source = str(cfg.path)
+        raw = read_jsonl(source)
+    elif cfg.hub_id:
+        source = str(cfg.hub_id)
+        raw = _load_hub(cfg)
+    else:
+        raise SuiteError(f"eval={cfg.name} names no problems: set eval.path=FILE.jsonl or eval.hub_id")
+    rows = [normalize_row(r, i, source) for i, r in enumerate(raw)]
+    name = cfg.name if cfg.name != "???" else "jsonl"
+    rows = [{**r, "suite": r.get("suite", name)} for r in rows]
+    rows = _select(rows, cfg)
+    _check_unique(rows, source)
+    return rows
+
+
+def _check_unique(rows: list[dict], source: str) -> None:
+    seen = set()
+    for r in rows:
+        if r["id"] in seen:
+            raise SuiteError(f"{source}: duplicate id {r['id']!r}")
+        seen.add(r["id"])
