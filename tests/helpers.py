@@ -1,0 +1,30 @@
+"""Shared by tests: compose the real config tree (as the CLI does) and run the real CLI."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from hydra import compose, initialize_config_dir
+
+import numina_exp.config  # noqa: F401  registers the schema and the pkg resolver
+
+REPO = Path(__file__).resolve().parent.parent
+CONF = REPO / "conf"
+
+
+def compose_cfg(overrides: list[str]):
+    with initialize_config_dir(config_dir=str(CONF), version_base="1.3"):
+        return compose(config_name="config", overrides=overrides)
+
+
+def experiment_names() -> list[str]:
+    root = CONF / "experiment"
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in root.rglob("*.yaml"))
+
+
+def run_cli(args: list[str], timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "numina_exp", *args], cwd=REPO, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
