@@ -6,12 +6,14 @@ from dataclasses import dataclass
 class SandboxConfig:
     isolation: str = "auto"  # auto (bwrap where it works, else process) | bwrap | process
     rules: str = "default"  # numina (the winning notebook, exactly) | default
-    timeout_s: float = 5.0
-    workers: int = 2
+    timeout_s: float = 5.0  # wall clock per snippet, enforced from outside the snippet
+    workers: int = 2  # parallel slots: one warm zygote (and, with bwrap, one sandbox) each
     memory_mb: int = 2048  # RLIMIT_AS per snippet
-    max_output_bytes: int = 65536  # captured per stream while the snippet runs
-    max_feedback_chars: int = 200  # numina: 200 then " ... (output truncated)"
-    tmpfs_mb: int = 64  # size cap of the private /tmp
-    max_processes: int = 64
-    max_open_files: int = 256
-    max_file_mb: int = 16
+    max_output_bytes: int = 65536  # captured per stream while the snippet runs; the rest is discarded
+    max_feedback_chars: int = 200  # numina: 200 then " ... (output truncated)"; default: head+tail
+    tmpfs_mb: int = 64  # size cap of the private /tmp (bwrap)
+    max_processes: int = 64  # forks per snippet lineage (RLIMIT_NPROC too where it applies: not for root)
+    max_open_files: int = 256  # RLIMIT_NOFILE
+    max_file_mb: int = 16  # RLIMIT_FSIZE
+    cpu_s: float = 0.0  # RLIMIT_CPU per snippet; 0 = timeout_s + 1
+    python: str = ""  # interpreter of the zygote; "" = the running one (needs numpy and sympy)

@@ -1,0 +1,408 @@
+"""The warm parent ("zygote") of one sandbox worker; runs *inside* the sandbox, stdlib-only.
+
+Started as `python -I -B zygote.py '<json settings>'` (inside bwrap, or directly in `process` mode). It imports
+math, numpy and sympy once, then serves JSON-line requests on stdin: for each snippet it writes the script to a
+fresh scratch dir, forks one child that runs it as `__main__` with fd-level stdout/stderr pipes and rlimits,
+supervises it (wall-clock timeout, capped output), then kills every leftover process and wipes the scratch
+space, so the next snippet starts from the same pristine state. The zygote itself never runs user code.
+
+Replies (JSON lines on the protocol fd, the original stdout): {"event": "ready"} once, then per request
+{"id", "event": "started", "pid"} and {"id", "event": "done", "returncode", "timed_out", "stdout", "stderr",
+"truncated", "elapsed", "leftovers"}.
+"""
+import ast
+import atexit
+import builtins
+import ctypes
+import gc
+import io
+import json
+import mmap
+import os
+import resource
+import select
+import shutil
+import signal
+import sys
+import threading
+import time
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+SPAWN_EVENTS = {"os.fork", "os.forkpty"}
+EXEC_EVENTS = {"os.exec", "os.posix_spawn", "os.spawn", "os.system", "subprocess.Popen", "pty.spawn", "os.startfile"}
+PATH_WRITE_EVENTS = {  # event -> indices of path arguments that get modified
+    "os.remove": (0,), "os.rmdir": (0,), "os.mkdir": (0,), "os.rename": (0, 1), "os.chmod": (0,),
+    "os.chown": (0,), "os.link": (1,), "os.symlink": (1,), "os.truncate": (0,), "os.utime": (0,),
+    "os.mkfifo": (0,), "os.mknod": (0,), "os.setxattr": (0,), "os.removexattr": (0,), "shutil.rmtree": (0,),
+}
+NET_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"}
+
+
+def _prctl(option: int, arg: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(option, arg, 0, 0, 0)
+
+
+def _children() -> list[int]:
+    """Direct children of this (single-threaded, subreaper) process, zombies included."""
+    pids = []
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/children") as f:
+                pids += [int(p) for p in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def _in_own_pid_namespace() -> bool:
+    """True only inside bwrap's PID namespace (we are pid 2 under bwrap's init): kill(-1) is then safe."""
+    try:
+        with open("/proc/1/comm") as f:
+            return os.getpid() <= 3 and f.read().strip() == "bwrap"
+    except OSError:
+        return False
+
+
+class Zygote:
+    def __init__(self, settings: dict):
+        self.s = settings
+        self.root = settings["scratch_root"]
+        self.wipe = settings.get("wipe_dirs", [])
+        self.nsinit = settings["mode"] == "bwrap" and _in_own_pid_namespace()
+        self.counter = mmap.mmap(-1, 8)  # fork budget shared by the whole lineage of one snippet
+        self.n = 0
+        self.proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 1)  # stray prints (ours or a library's) cannot corrupt the protocol
+        os.close(devnull)
+        sys.stdout = open(1, "w", closefd=False)
+
+    def send(self, msg: dict) -> None:
+        self.proto.write(json.dumps(msg) + "\n")
+        self.proto.flush()
+
+    def serve(self) -> None:
+        self.send({"event": "ready", "pid": os.getpid(), "nsinit": self.nsinit})
+        for line in sys.stdin:
+            if not line.strip():
+                continue
+            req = json.loads(line)
+            self.send(self.run(req))
+
+    # ---------------------------------------------------------------- one snippet
+    def run(self, req: dict) -> dict:
+        self.n += 1
+        scratch = os.path.join(self.root, f"run{self.n}")
+        os.makedirs(scratch, mode=0o700)
+        path = os.path.join(scratch, req.get("script_name", "tmp.py"))
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(req["script"])
+        r_out, w_out = os.pipe()
+        r_err, w_err = os.pipe()
+        self.counter.seek(0)
+        self.counter.write(b"\0" * 8)
+        sys.stderr.flush()
+        t0 = time.monotonic()
+        pid = os.fork()
+        if pid == 0:  # never returns
+            _child(req, path, scratch, w_out, w_err, self.s, self.counter)
+        os.close(w_out)
+        os.close(w_err)
+        self.send({"id": req["id"], "event": "started", "pid": pid})
+        out = self._supervise(pid, r_out, r_err, float(req["timeout"]), int(self.s["max_output_bytes"]), t0)
+        out["leftovers"] = self._kill_leftovers(pid)
+        self._wipe(scratch)
+        out.update(id=req["id"], event="done", script_path=path)
+        return out
+
+    def _supervise(self, pid, r_out, r_err, timeout, cap, t0) -> dict:
+        deadline = t0 + timeout
+        bufs = {r_out: bytearray(), r_err: bytearray()}
+        open_fds = [r_out, r_err]
+        truncated = timed_out = False
+        status = None
+        while True:
+            if status is None:
+                got, st = os.waitpid(pid, os.WNOHANG)
+                if got:
+                    status = st
+            if status is not None and not open_fds:
+                break
+            now = time.monotonic()
+            if now >= deadline:
+                timed_out = status is None
+                break
+            if open_fds:
+                # once the child has exited, only drain what is already there (a grandchild may hold the pipe)
+                wait = 0.0 if status is not None else min(deadline - now, 0.05)
+                ready, _, _ = select.select(open_fds, [], [], wait)
+                if not ready and status is not None:
+                    break
+                for fd in ready:
+                    data = os.read(fd, 1 << 16)
+                    if not data:
+                        open_fds.remove(fd)
+                        continue
+                    room = cap - len(bufs[fd])
+                    if len(data) > room:
+                        truncated = True
+                        data = data[:max(room, 0)]
+                    bufs[fd] += data
+            else:  # pipes closed but the child lives on
+                time.sleep(min(deadline - now, 0.005))
+        elapsed = time.monotonic() - t0
+        if status is None:
+            _kill_group(pid)
+            _, status = os.waitpid(pid, 0)
+        for fd in (r_out, r_err):
+            os.close(fd)
+        rc = os.waitstatus_to_exitcode(status)
+        return {"returncode": rc, "timed_out": timed_out, "truncated": truncated, "elapsed": elapsed,
+                "stdout": bufs[r_out].decode("utf-8", "replace"), "stderr": bufs[r_err].decode("utf-8", "replace")}
+
+    def _kill_leftovers(self, pid: int) -> int:
+        """Kill every process the snippet left (grandchildren, setsid escapes: we are their subreaper)."""
+        killed = 0
+        _kill_group(pid)
+        if self.nsinit:
+            try:
+                os.kill(-1, signal.SIGKILL)  # everything in our PID namespace except bwrap's init and us
+            except OSError:
+                pass
+        give_up = time.monotonic() + 5.0
+        while True:
+            kids = _children()
+            if not kids:
+                return killed
+            for k in kids:
+                killed += 1
+                try:
+                    pg = os.getpgid(k)
+                    if pg != os.getpgrp():
+                        os.killpg(pg, signal.SIGKILL)
+                    os.kill(k, signal.SIGKILL)
+                except OSError:
+                    pass
+            while True:
+                try:
+                    got, _ = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    break
+                if not got:
+                    break
+            if time.monotonic() > give_up:
+                sys.stderr.write("zygote: could not reap the snippet's processes; exiting\n")
+                os._exit(70)
+            time.sleep(0.001)
+
+    def _wipe(self, scratch: str) -> None:
+        shutil.rmtree(scratch, ignore_errors=True)
+        for d in self.wipe:  # bwrap: the private /tmp and /dev/shm start empty for every snippet
+            try:
+                names = os.listdir(d)
+            except OSError:
+                continue
+            for name in names:
+                p = os.path.join(d, name)
+                if os.path.isdir(p) and not os.path.islink(p):
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(p)
+                    except OSError:
+                        pass
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+# -------------------------------------------------------------------- the child
+def _exit_code(e: SystemExit) -> int:
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(f"{code}\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _display(value) -> None:
+    """REPL-style echo of a trailing bare expression (default rules)."""
+    if value is not None:
+        print(repr(value))
+
+
+def _echo_last_expression(tree: ast.Module) -> ast.Module:
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = tree.body[-1]
+        call = ast.Call(func=ast.Name("__numina_display__", ast.Load()), args=[last.value], keywords=[])
+        tree.body[-1] = ast.copy_location(ast.Expr(call), last)
+        ast.fix_missing_locations(tree)
+    return tree
+
+
+def _guard(scratch: str, settings: dict, counter: mmap.mmap):
+    """Audit hook: a fork budget for the snippet's whole lineage; in `process` mode (no kernel sandbox) also
+    refuses writes outside the scratch dir, exec of other programs, network, signals to foreign processes and
+    peeking into other processes' /proc. Best effort: ctypes can call libc directly."""
+    budget = int(settings["max_processes"])
+    strict = bool(settings["strict"])
+    prefix = scratch + os.sep
+
+    def allowed_path(p) -> bool:
+        if isinstance(p, int):
+            return True
+        p = os.path.realpath(os.fsdecode(p))
+        return p.startswith(prefix) or p == os.devnull
+
+    def hook(event, args):
+        if event in SPAWN_EVENTS or (event in EXEC_EVENTS and not strict):
+            if event in SPAWN_EVENTS:
+                n = int.from_bytes(counter[:8], "little") + 1
+                counter[:8] = n.to_bytes(8, "little")
+                if n > budget:
+                    raise PermissionError(f"sandbox: more than {budget} processes")
+            return
+        if not strict:
+            return
+        if event in EXEC_EVENTS:
+            raise PermissionError(f"sandbox: {event} is not allowed")
+        if event == "open":
+            path, mode, flags = (list(args) + [None, None, None])[:3]
+            if isinstance(path, int):
+                return
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and flags & WRITE_FLAGS)
+            if writing and not allowed_path(path):
+                raise PermissionError(f"sandbox: writing outside the scratch dir is not allowed: {path}")
+            sp = os.fsdecode(path)
+            if sp.startswith("/proc/"):
+                part = sp.split("/")[2]
+                if part.isdigit() and int(part) != os.getpid():
+                    raise PermissionError("sandbox: other processes are not visible")
+        elif event in PATH_WRITE_EVENTS:
+            for i in PATH_WRITE_EVENTS[event]:
+                if i < len(args) and not allowed_path(args[i]):
+                    raise PermissionError(f"sandbox: modifying {args[i]!r} is not allowed")
+        elif event in NET_EVENTS:
+            raise PermissionError("sandbox: network access is not allowed")
+        elif event in ("os.kill", "os.killpg"):
+            target = args[0]
+            if target in (0, os.getpid()):
+                return
+            try:
+                same = event == "os.kill" and target > 0 and os.getsid(target) == os.getsid(0)
+                same = same or (event == "os.killpg" and os.getsid(target) == os.getsid(0))
+            except OSError:
+                same = False
+            if not same:
+                raise PermissionError("sandbox: signalling processes outside the snippet is not allowed")
+
+    sys.addaudithook(hook)
+
+
+def _child(req, path, scratch, w_out, w_err, settings, counter) -> None:
+    code_rc = 121
+    try:
+        os.setsid()
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(w_out, 1)
+        os.dup2(w_err, 2)
+        os.closerange(3, 65536)
+        os.chdir(scratch)
+        for name, value in settings["rlimits"].items():
+            lim = getattr(resource, name)
+            try:
+                resource.setrlimit(lim, (value, value))
+            except (ValueError, OSError):
+                pass
+        for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
+            signal.signal(sig, signal.SIG_DFL)
+        sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", closefd=False)
+        sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = sys.__stderr__ = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8",
+                                                       errors="backslashreplace", line_buffering=True)
+        os.environ["TMPDIR"] = scratch
+        sys.argv[:] = [path]
+        sys.path[0] = scratch
+        atexit._clear()
+        g = {"__name__": "__main__", "__file__": path, "__builtins__": builtins, "__doc__": None,
+             "__package__": None, "__spec__": None, "__loader__": None, "__cached__": None}
+        if req.get("preload"):
+            g.update(math=sys.modules["math"], np=sys.modules["numpy"], sp=sys.modules["sympy"])
+        if req.get("echo"):
+            g["__numina_display__"] = _display
+        src = req["script"]
+        _guard(scratch, settings, counter)
+        code_rc = 0
+        try:
+            if req.get("echo"):
+                code = compile(_echo_last_expression(ast.parse(src, path)), path, "exec")
+            else:
+                code = compile(src, path, "exec")
+            exec(code, g)
+        except SystemExit as e:
+            code_rc = _exit_code(e)
+        except BaseException as e:  # print it the way the interpreter does for a script: our frames hidden
+            tb = e.__traceback__
+            while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+                tb = tb.tb_next
+            e.__traceback__ = tb
+            try:
+                sys.excepthook(type(e), e, tb)
+            except BaseException:
+                pass
+            code_rc = 1
+        try:
+            threading._shutdown()  # like the interpreter: wait for non-daemon threads
+        except BaseException:
+            pass
+        try:
+            atexit._run_exitfuncs()
+        except BaseException:
+            pass
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+    except BaseException:
+        try:
+            import traceback
+            os.write(2, ("sandbox: the snippet's process could not be set up:\n"
+                         + traceback.format_exc()).encode("utf-8", "replace"))
+        except BaseException:
+            pass
+    finally:
+        os._exit(code_rc)
+
+
+def main() -> None:
+    settings = json.loads(sys.argv[1])
+    if settings.get("pdeathsig"):
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    os.makedirs(settings["scratch_root"], exist_ok=True)
+    os.chdir(settings["scratch_root"])
+    for mod in settings.get("preimport", ["math", "numpy", "sympy"]):
+        __import__(mod)
+    gc.collect()
+    gc.freeze()  # keep the warm heap shared copy-on-write with the children
+    Zygote(settings).serve()
+
+
+if __name__ == "__main__":
+    main()
