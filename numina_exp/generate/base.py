@@ -1,7 +1,14 @@
-"""The one interface every generation backend implements (vllm, hf, replay)."""
+"""The one interface every generation backend implements (vllm, hf, replay).
+
+`Backend.generate(prompts, sampling, keys)` is the whole contract. Two optional extras:
+* `streamer()` -> a `Streamer` (submit one request, poll finished ones) for pipelined SC-TIR; backends
+  without one get `BatchStreamer`, which batches whatever is pending into one `generate` call.
+* `recorded_exec(key)` -> the saved execution result of a generation (replay only).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from typing import Optional, Protocol, Sequence
 
 
@@ -14,7 +21,7 @@ class Sampling:
     max_new_tokens: int = 2048
     stop: list = field(default_factory=list)
     include_stop_in_output: bool = True
-    seed: Optional[int] = None
+    seed: Optional[int] = None  # base seed; with keys, each request's seed is request_seed(seed, key)
 
 
 @dataclass
@@ -33,9 +40,74 @@ class GenKey:
     step: int
 
 
+def request_seed(seed: Optional[int], key: Optional[GenKey]) -> Optional[int]:
+    """A per-request seed that depends only on (run seed, problem, copy, step): the same generation
+    whatever the batch composition or the order requests reach the engine (barrier vs pipelined)."""
+    if seed is None or key is None:
+        return seed
+    h = hashlib.sha256(f"{seed}|{key.problem_id}|{key.copy}|{key.step}".encode()).digest()
+    return int.from_bytes(h[:4], "little") & 0x7FFFFFFF
+
+
+def cut_at_stop(text: str, stop: Sequence[str], include: bool) -> tuple[str, bool]:
+    """Cut `text` at the earliest stop string (kept when `include`); (text, stopped)."""
+    best = None
+    for s in stop:
+        i = text.find(s)
+        if i >= 0 and (best is None or i < best[0]):
+            best = (i, s)
+    if best is None:
+        return text, False
+    i, s = best
+    return text[: i + len(s)] if include else text[:i], True
+
+
 class Backend(Protocol):
     def generate(self, prompts: Sequence[str], sampling: Sampling,
                  keys: Optional[Sequence[GenKey]] = None) -> list[list[Completion]]:
         """One list of `sampling.n` completions per prompt, in order."""
 
     def close(self) -> None: ...
+
+
+class Streamer(Protocol):
+    def submit(self, prompt: str, sampling: Sampling, key: GenKey) -> None:
+        """Queue one request (sampling.n must be 1)."""
+
+    def poll(self) -> list[tuple[GenKey, Completion]]:
+        """Advance generation; return the requests that finished (possibly none). [] when idle."""
+
+    def pending(self) -> int: ...
+
+
+class BatchStreamer:
+    """Streamer over any backend: each poll generates every pending request in one batched call."""
+
+    def __init__(self, backend: Backend):
+        self.backend = backend
+        self._queue: list[tuple[str, Sampling, GenKey]] = []
+
+    def submit(self, prompt: str, sampling: Sampling, key: GenKey) -> None:
+        self._queue.append((prompt, sampling, key))
+
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def poll(self) -> list[tuple[GenKey, Completion]]:
+        if not self._queue:
+            return []
+        queue, self._queue = self._queue, []
+        out = []
+        # requests with the same sampling go in one call (they all share it in practice)
+        groups: dict = {}
+        for prompt, sampling, key in queue:
+            groups.setdefault(repr(replace(sampling, n=1)), (sampling, []))[1].append((prompt, key))
+        for sampling, items in groups.values():
+            res = self.backend.generate([p for p, _ in items], replace(sampling, n=1), [k for _, k in items])
+            out.extend((k, r[0]) for (_, k), r in zip(items, res))
+        return out
+
+
+def streamer_for(backend: Backend) -> Streamer:
+    make = getattr(backend, "streamer", None)
+    return make() if callable(make) else BatchStreamer(backend)

@@ -1,0 +1,276 @@
+"""SC-TIR: N copies of the prompt, up to M generate -> execute steps each, majority vote (ANCHOR.md §1).
+
+`sc_tir_numina` is the winning notebook, decision by decision: every step is one batched generate
+over the active copies, then the five rules (sc_tir_rules.decide) per copy, then the code of every
+copy that asked for it runs, then the next step (a barrier after each step).
+
+`sc_tir` makes the same decisions; options (each a decoding key):
+* `early_stop`: stop a problem once no unfinished copy can change the winner (early_stop.py) - the
+  answer is provably the one of the full run.
+* `pipelining`: no barrier - a copy's code is submitted to the executor as soon as its generation
+  ends, and its next generation is queued as soon as the result lands, while the other copies keep
+  generating (vLLM: requests stream through one engine; other backends: whatever is pending is
+  batched). Per-request seeds depend only on (seed, problem, copy, step), so both modes produce the
+  same texts; the vote's pool order is by (finish step, copy index), not by wall time.
+* the sandbox's `default` rendering rules (sandbox=default) and `math`-equivalence voting.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, wait
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+from numina_exp.generate.base import GenKey, Sampling, streamer_for
+from numina_exp.grading import extract_answer
+
+from .early_stop import can_change
+from .result import CopyResult, ProblemResult
+from .sc_tir_rules import STOP, decide
+from .voting import tally, vote_value
+
+
+@dataclass
+class _Copy:
+    idx: int
+    res: CopyResult
+    text: str = ""  # generated so far since the last restart (the prompt is not included)
+    step: int = 0  # the next generation call's step number
+    active: bool = True
+    answered_live: bool = False  # finish_on_answer=false: has a recorded answer but keeps going
+    pending_exec: Optional[tuple] = None  # (key, completion) waiting for its execution result
+
+
+@dataclass
+class _Clock:
+    gen: float = 0.0
+    exec: float = 0.0
+    exec_cpu: float = 0.0
+
+
+def _exec_record(result) -> dict:
+    return {"status": result.status, "feedback": result.feedback}
+
+
+class _Problem:
+    """One problem's copies and the per-copy decisions; shared by the barrier and pipelined loops."""
+
+    def __init__(self, dec, problem: dict, seed: int):
+        self.dec = dec
+        d = self.d = dec.dcfg
+        self.pid = problem["id"]
+        self.problem = problem
+        self.prompt = dec.prompt(problem)
+        self.n, self.m = int(d.n), int(d.m)
+        self.stop = d.stop[0] if d.stop else STOP
+        self.sampling = Sampling(n=1, temperature=d.temperature, top_p=d.top_p, top_k=d.top_k,
+                                 max_new_tokens=d.max_new_tokens, stop=list(d.stop) or [STOP],
+                                 include_stop_in_output=d.include_stop_in_output, seed=seed)
+        self.copies = [_Copy(i, CopyResult(copy=i)) for i in range(self.n)]
+        self.clock = _Clock()
+        self.code_blocks = 0
+        self.early_stopped = False
+        self.vote_seed = seed
+
+    def key(self, c: _Copy) -> GenKey:
+        return GenKey(self.pid, c.idx, c.step)
+
+    def extract(self, full_text: str):
+        if self.d.answer_rule == "numina":
+            return extract_answer(full_text, "numina")
+        return extract_answer(full_text[len(self.prompt):], self.d.answer_rule)
+
+    def recorded_exec(self, key: GenKey):
+        fn = getattr(self.dec.backend, "recorded_exec", None)
+        return fn(key) if callable(fn) else None
+
+    def log(self, key: GenKey, comp, exec_rec=None):
+        self.log_sink.append(key.problem_id, key.copy, key.step, comp.text, comp.num_tokens,
+                             comp.finish_reason, exec_rec)
+
+    def after_generation(self, c: _Copy, comp) -> Optional[str]:
+        """Apply the five rules to copy `c` after its generation `comp` of step c.step.
+        Returns the code to execute (rule 5), else None (the copy was finished, reset or kept)."""
+        step = c.step
+        key = self.key(c)
+        c.res.steps += 1
+        c.res.tokens += comp.num_tokens
+        c.text += comp.text
+        last = step == self.m - 1
+        dec = decide(self.prompt + c.text, last_step=last, restart_on_fail=self.d.restart_on_fail, stop=self.stop)
+        ev = {"step": step, "event": dec.action, "rule": dec.rule}
+        if dec.action == "execute":
+            c.pending_exec = (key, comp)
+            ev["event"] = "execute"
+            c.res.history.append(ev)
+            return dec.code
+        self.log(key, comp)
+        if dec.action == "restart":
+            c.res.restarts += 1
+            c.text = ""
+            if last:
+                c.active = False
+        elif dec.action in ("discard", "prune_nocode", "fail"):
+            # (finish_on_answer=false: an answer recorded earlier stays and still votes, as in the notebook)
+            c.res.status, c.res.finish_step, c.active = "discarded", step, False
+        elif dec.action == "answer":
+            ans = self.extract(self.prompt + c.text)
+            ev["answer"] = ans
+            c.res.answer, c.res.value = ans, vote_value(ans, self.d)
+            c.res.status, c.res.finish_step = "answered", step
+            if self.d.finish_on_answer:
+                c.active = False
+            else:
+                c.answered_live = True
+                if last:
+                    c.active = False
+        elif dec.action == "keep":
+            c.active = False
+        c.res.history.append(ev)
+        c.step += 1
+        return None
+
+    def after_exec(self, c: _Copy, exec_rec: dict, elapsed: float = 0.0) -> None:
+        key, comp = c.pending_exec
+        c.pending_exec = None
+        self.log(key, comp, exec_rec)
+        c.res.code_runs += 1
+        self.code_blocks += 1
+        self.clock.exec_cpu += elapsed
+        c.res.history[-1]["exec_status"] = exec_rec["status"]
+        c.text += f"{exec_rec['feedback']}\n```"
+        c.step += 1
+
+    # --- vote -------------------------------------------------------------------------------------
+    def position(self, c: _Copy) -> tuple:
+        """Pool position: finished (answered / discarded) copies by (finish step, index), then the rest.
+        With finish_on_answer=false answered copies are not finished: they sit with the active ones."""
+        if c.res.status == "discarded" or (c.res.status == "answered" and self.d.finish_on_answer):
+            return (c.res.finish_step, c.idx)
+        return (self.m, c.idx)
+
+    def pool(self) -> list[_Copy]:
+        return sorted(self.copies, key=self.position)
+
+    def may_change(self) -> bool:
+        finished, unfinished = [], []
+        for c in self.copies:
+            if c.active:
+                unfinished.append((c.step, c.idx))
+            else:
+                finished.append((self.position(c), c.res.value))
+        return can_change(finished, unfinished, self.d)
+
+    def stop_now(self) -> bool:
+        if not self.d.early_stop or self.may_change():
+            return False
+        for c in self.copies:
+            if c.active:
+                c.active = False
+                c.res.stopped_early = True
+                c.pending_exec = None
+        self.early_stopped = True
+        return True
+
+    def result(self, wall: float) -> ProblemResult:
+        pool = self.pool()
+        winner, votes, _ = tally([c.res.value for c in pool], self.d, seed=self.vote_seed)
+        tokens = sum(c.res.tokens for c in self.copies)
+        gen, ex = self.clock.gen, self.clock.exec
+        return ProblemResult(
+            problem_id=self.pid, strategy=self.d.strategy, answer=winner, votes=votes,
+            copies=[c.res for c in self.copies], pool_order=[c.idx for c in pool],
+            code_blocks=self.code_blocks, tokens=tokens, generation_s=gen, execution_s=ex,
+            other_s=max(0.0, wall - gen - ex), wall_s=wall, exec_cpu_s=self.clock.exec_cpu,
+            early_stopped=self.early_stopped, n=self.n, m=self.m, gold=self.problem.get("answer"))
+
+
+def _run_barrier(p: _Problem) -> None:
+    backend = p.dec.backend
+    for step in range(p.m):
+        active = [c for c in p.copies if c.active]
+        if not active:
+            break
+        t = time.perf_counter()
+        outs = backend.generate([p.prompt + c.text for c in active], p.sampling, [p.key(c) for c in active])
+        p.clock.gen += time.perf_counter() - t
+        to_run = []
+        for c, comps in zip(active, outs):
+            code = p.after_generation(c, comps[0])
+            if code is not None:
+                rec = p.recorded_exec(p.key(c))
+                if rec is not None:
+                    p.after_exec(c, rec)
+                else:
+                    to_run.append((c, code))
+        if to_run:
+            t = time.perf_counter()
+            results = p.dec.executor.run([code for _, code in to_run])
+            p.clock.exec += time.perf_counter() - t
+            for (c, _), r in zip(to_run, results):
+                p.after_exec(c, _exec_record(r), r.elapsed_s)
+        if p.stop_now():
+            break
+
+
+def _run_pipelined(p: _Problem) -> None:
+    streamer = streamer_for(p.dec.backend)
+    by_idx = {c.idx: c for c in p.copies}
+    futures: dict = {}
+
+    def submit_gen(c):
+        streamer.submit(p.prompt + c.text, p.sampling, p.key(c))
+
+    for c in p.copies:
+        submit_gen(c)
+    try:
+        while streamer.pending() or futures:
+            if streamer.pending():
+                t = time.perf_counter()
+                outs = streamer.poll()
+                p.clock.gen += time.perf_counter() - t
+            else:
+                t = time.perf_counter()
+                wait(list(futures), return_when=FIRST_COMPLETED)
+                p.clock.exec += time.perf_counter() - t
+                outs = []
+            for key, comp in outs:
+                c = by_idx[key.copy]
+                if not c.active or key.step != c.step:
+                    continue  # cancelled by early stop
+                code = p.after_generation(c, comp)
+                if code is not None:
+                    rec = p.recorded_exec(key)
+                    if rec is not None:
+                        p.after_exec(c, rec)
+                        submit_gen(c)
+                    else:
+                        futures[p.dec.executor.submit(code)] = c
+                elif c.active:
+                    submit_gen(c)
+            for f in [f for f in futures if f.done()]:
+                c = futures.pop(f)
+                if not c.active:
+                    continue
+                r = f.result()
+                p.after_exec(c, _exec_record(r), r.elapsed_s)
+                submit_gen(c)
+            if p.stop_now():
+                break
+    finally:
+        cancel = getattr(streamer, "cancel", None)
+        if callable(cancel):
+            cancel()
+        for f in futures:
+            f.cancel()
+
+
+def decode(dec, problems: list[dict], seed: int, log) -> Iterator[ProblemResult]:
+    d = dec.dcfg
+    pipelined = d.strategy == "sc_tir" and d.pipelining
+    for problem in problems:
+        t0 = time.perf_counter()
+        p = _Problem(dec, problem, seed)
+        p.log_sink = log
+        (_run_pipelined if pipelined else _run_barrier)(p)
+        yield p.result(time.perf_counter() - t0)
