@@ -52,6 +52,7 @@ class _Worker:
         argv, env, self.host_dir = iso.worker_launch(self.ex.mode, self.ex.python, self.ex.settings,
                                                      self.ex.cfg.tmpfs_mb)
         self.token = env[iso.TOKEN_VAR]
+        self.ex.tokens.append(self.token)
         debug = os.environ.get("NUMINA_SANDBOX_DEBUG")
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=None if debug else subprocess.DEVNULL, env=env, close_fds=True,
@@ -145,6 +146,7 @@ class Executor:
         self._lock = threading.Lock()
         self._closed = False
         self._ids = 0
+        self.tokens: list[str] = []  # every worker token ever used: iso.marked_pids(t) finds its processes
         self._workers = [_Worker(self, i) for i in range(c.workers)]
         for w in self._workers:  # warm up concurrently: the imports happen while we build threads
             w.start()

@@ -61,7 +61,7 @@ def clean_env(token: str, home: str = "/tmp") -> dict[str, str]:
 def bwrap_argv(exe: str, tmpfs_mb: int) -> list[str]:
     """Read-only /, private size-capped /tmp and /dev/shm, new /proc and /dev, every namespace unshared (no
     network), no capabilities (even when started as root), killed with its parent. $HOME is hidden behind an
-    empty tmpfs, except the interpreter's own install if it lives there."""
+    empty read-only tmpfs, except the interpreter's own install if it lives there."""
     size = str(int(tmpfs_mb) << 20)
     argv = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
@@ -73,6 +73,7 @@ def bwrap_argv(exe: str, tmpfs_mb: int) -> list[str]:
             if p.startswith(home + os.sep) and os.path.exists(p):
                 top = home + os.sep + os.path.relpath(p, home).split(os.sep)[0]
                 argv += ["--ro-bind", top, top]
+        argv += ["--remount-ro", home]
     argv += ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
              "--hostname", "sandbox", "--chdir", "/tmp"]
     return argv

@@ -1,0 +1,79 @@
+"""Sandbox fixtures: both isolation levels, leak checks on the processes our workers started."""
+import os
+
+import pytest
+
+from numina_exp.sandbox import Executor, bwrap_available
+from numina_exp.sandbox.isolation import marked_pids
+
+LEVELS = ["bwrap", "process"]
+FAST = dict(timeout_s=1.5, memory_mb=512, workers=2, max_output_bytes=65536, max_processes=32, tmpfs_mb=16)
+
+
+def skip_unless_level(level: str) -> None:
+    if level == "bwrap" and not bwrap_available():
+        pytest.skip("bubblewrap is not installed or cannot create namespaces here (apt-get install bubblewrap)")
+
+
+def _stat(pid: int) -> tuple[int, list[str]]:
+    with open(f"/proc/{pid}/stat") as f:
+        ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+    with open(f"/proc/{pid}/cmdline", "rb") as f:
+        cmd = f.read().decode(errors="replace").split("\0")
+    return ppid, cmd
+
+
+def _is_bwrap(pid: int) -> bool:
+    try:
+        return os.path.basename(_stat(pid)[1][0]) == "bwrap"
+    except (OSError, IndexError):
+        return False
+
+
+def stray_processes(ex: Executor) -> list[tuple[int, list[str]]]:
+    """Processes of `ex`'s workers that are neither a zygote nor its bwrap wrapper: a snippet's leftovers."""
+    stray = []
+    for token in ex.tokens:
+        for pid in marked_pids(token):
+            try:
+                ppid, cmd = _stat(pid)
+            except (OSError, ValueError):
+                continue  # gone meanwhile
+            if cmd and os.path.basename(cmd[0]) == "bwrap":
+                continue
+            if ppid == os.getpid() or _is_bwrap(ppid):  # the zygote itself
+                continue
+            stray.append((pid, cmd[:3]))
+    return stray
+
+
+def all_marked(ex: Executor) -> list[int]:
+    return [p for t in ex.tokens for p in marked_pids(t)]
+
+
+@pytest.fixture(scope="module", params=LEVELS)
+def level(request) -> str:
+    skip_unless_level(request.param)
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def ex(level):
+    """One warm executor per isolation level for the module; nothing of it may survive close()."""
+    e = Executor(isolation=level, rules="default", **FAST)
+    yield e
+    e.close()
+    assert all_marked(e) == [], "processes left after Executor.close()"
+
+
+@pytest.fixture
+def clean(ex):
+    """Run the test, then check the snippet left no process behind."""
+    yield ex
+    import time
+    for _ in range(50):  # the zygote reaps right after the result; allow a moment
+        stray = stray_processes(ex)
+        if not stray:
+            return
+        time.sleep(0.02)
+    pytest.fail(f"processes left behind: {stray}")
