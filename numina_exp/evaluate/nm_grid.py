@@ -1,0 +1,196 @@
+"""N x M from one pass: the accuracy every (n <= N, m <= M) SC-TIR cell would have had, computed from one
+run at (N, M) by subsampling copies and truncating each copy's history at depth m.
+
+Why it is sound. The N copies of a problem are i.i.d. given the prompt (same sampling parameters,
+independent seeds), so a uniformly random n-subset of them is distributed exactly like the copies of
+an n-wide run: the n axis is exact in distribution (many seeded draws average over the subsets).
+Depth: a copy's first m steps do not depend on M (no time budget, no early stop in the recipe), so the
+copy that finished at step s < m in the M-deep run finishes identically in an m-deep run; truncation
+is exact for m given the same samples. The one approximation, as specified: a copy that had not
+finished by step m gives no answer in the m cell (in a real m-deep run its unfinished text is still
+scanned for an answer, which almost never finds one because it ends with the stop string). At m = M
+the run's own pool is used, unfinished-but-answered copies included, so cell (N, M) is the run itself.
+
+Vote: the notebook's pool order (finished at step 0, then step 1, ..., each in copy order, then the
+still-active copies), majority with first-seen tie-break, no valid answer -> 0; a subset keeps the
+copies' relative order. Each draw takes one random permutation of the N copies and uses its
+n-prefixes for every n (each prefix is a uniform n-subset; cells share draws, which lowers the noise
+of differences between cells).
+"""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+log = logging.getLogger("numina_exp")
+
+
+def copy_outcome(copy: dict) -> tuple[object, int | None, bool]:
+    """(answer or None, step the copy finished at or None, still active at the end) of one copy record.
+    Understands the decoder's per-copy JSON: `status` (finished | discarded | active | ...), `answer`,
+    and the step under `finished_step` / `finish_step` / `step`."""
+    status = str(copy.get("status", "finished" if copy.get("answer") is not None else "active"))
+    step = copy.get("finished_step", copy.get("finish_step", copy.get("step")))
+    answer = copy.get("answer")
+    if status in ("finished", "answered", "done"):
+        return answer, (int(step) if step is not None else None), False
+    if status == "active":
+        return answer, None, True
+    return None, None, False  # discarded, reset, failed: no answer
+
+
+def _problem_arrays(copies: Sequence[dict], m_max: int, key: Callable[[object], object]):
+    """Per copy: category index (-1: no answer), effective step (answers count for depth m > eff),
+    pool position; plus the list of category representatives."""
+    cats, eff, order_key = [], [], []
+    reps: list = []
+    index: dict = {}
+    for i, c in enumerate(copies):
+        ans, step, active = copy_outcome(c)
+        k = key(ans) if ans is not None else None
+        if k is None:
+            cats.append(-1); eff.append(m_max); order_key.append((m_max + 1, 1, i))
+            continue
+        if k not in index:
+            index[k] = len(reps)
+            reps.append(k)
+        cats.append(index[k])
+        if active or step is None:
+            eff.append(m_max - 1); order_key.append((m_max - 1, 1, i))
+        else:
+            eff.append(min(int(step), m_max)); order_key.append((int(step), 0, i))
+    pos = np.empty(len(copies), dtype=np.int64)
+    for rank, j in enumerate(sorted(range(len(copies)), key=lambda j: order_key[j])):
+        pos[j] = rank
+    return np.array(cats, dtype=np.int64), np.array(eff, dtype=np.int64), pos, reps
+
+
+def problem_grid(copies: Sequence[dict], correct_of: Callable[[object], bool], none_correct: bool,
+                 ns: Sequence[int], m_max: int, draws: int, rng: np.random.Generator,
+                 key: Callable[[object], object] = lambda a: a) -> np.ndarray:
+    """Mean correctness over `draws` subsets, shape (len(ns), m_max); `correct_of(rep)` grades a voted
+    representative, `none_correct` is whether the fallback answer 0 is right."""
+    N = len(copies)
+    cats, eff, pos, reps = _problem_arrays(copies, m_max, key)
+    out = np.zeros((len(ns), m_max))
+    K = len(reps)
+    if K == 0:
+        out[:] = float(none_correct)
+        return out
+    rep_ok = np.array([bool(correct_of(r)) for r in reps])
+    ns_idx = np.asarray(ns) - 1
+    big = N + 1
+    for _ in range(draws):
+        perm = rng.permutation(N)
+        c, e, p = cats[perm], eff[perm], pos[perm]
+        for m in range(1, m_max + 1):
+            valid = (c >= 0) & (e < m)
+            onehot = np.zeros((N, K), dtype=np.int64)
+            onehot[np.nonzero(valid)[0], c[valid]] = 1
+            counts = np.cumsum(onehot, axis=0)[ns_idx]  # (len(ns), K)
+            first = np.where(onehot == 1, p[:, None], big)
+            first = np.minimum.accumulate(first, axis=0)[ns_idx]
+            score = counts * (2 * big) - first  # more votes first, then earlier in the pool
+            winner = np.argmax(score, axis=1)
+            has = counts.max(axis=1) > 0
+            out[:, m - 1] += np.where(has, rep_ok[winner], none_correct)
+    return out / draws
+
+
+def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[int] | None = None,
+                 m_max: int | None = None, draws: int = 200, seed: int = 0,
+                 grade: Callable[[object, str, str], bool] | None = None) -> dict:
+    """Grid over all records (per-problem JSON with `copies` and `gold`, one per problem and seed).
+
+    Returns {"ns", "ms", "accuracy" (len(ns) x M, mean over problems), "per_seed" {seed: matrix},
+    "draws", "problems", "full_run_accuracy" (the cell (N, M) computed without subsampling)}."""
+    from numina_exp.grading import aimo_integer, is_equivalent
+
+    records = [r for r in records if r.get("copies")]
+    if not records:
+        return {}
+    N = max(len(r["copies"]) for r in records)
+    if m_max is None:
+        m_max = max(int(r.get("m") or 0) for r in records) or 1
+        steps = [copy_outcome(c)[1] for r in records for c in r["copies"]]
+        m_max = max([m_max] + [s + 1 for s in steps if s is not None])
+    ns = sorted({n for n in (ns or range(1, N + 1)) if 1 <= n <= N})
+    if grade is None:
+        def grade(pred, gold, k):
+            return is_equivalent(str(pred), str(gold), k)
+    key = (lambda a: aimo_integer(a)) if kind == "integer" else (lambda a: str(a))
+    rng = np.random.default_rng(seed)
+    total = np.zeros((len(ns), m_max))
+    per_seed: dict = {}
+    for r in records:
+        gold = r.get("gold", r.get("answer_gold"))
+        copies = r["copies"]
+        cache: dict = {}
+
+        def correct_of(rep, gold=gold, cache=cache):
+            if rep not in cache:
+                cache[rep] = grade(rep, gold, kind)
+            return cache[rep]
+        g = problem_grid(copies, correct_of, grade(0, gold, kind), ns, m_max, draws, rng, key=key)
+        total += g
+        s = per_seed.setdefault(str(r.get("seed", 0)), [np.zeros_like(total), 0])
+        s[0] += g
+        s[1] += 1
+    n_seeds = len(per_seed)
+    acc = total / len(records)
+    return {
+        "ns": list(ns), "ms": list(range(1, m_max + 1)), "accuracy": acc.tolist(),
+        "per_seed": {k: (v[0] / v[1]).tolist() for k, v in per_seed.items()},
+        "draws": draws, "problems": len(records) // max(n_seeds, 1), "seeds": n_seeds, "width": N,
+    }
+
+
+def grid_markdown(grid: dict, ns: Sequence[int] | None = None) -> str:
+    """Rows n, columns m, accuracy in %; `ns` selects rows (default: powers of two and N)."""
+    all_ns = grid["ns"]
+    if ns is None:
+        ns = [n for n in all_ns if n & (n - 1) == 0 or n == all_ns[-1]]
+    head = "| n \\ m | " + " | ".join(str(m) for m in grid["ms"]) + " |"
+    lines = [head, "|---:|" + "---:|" * len(grid["ms"])]
+    for n in ns:
+        row = grid["accuracy"][all_ns.index(n)]
+        lines.append(f"| {n} | " + " | ".join(f"{100 * v:.1f}" for v in row) + " |")
+    return "\n".join(lines)
+
+
+def plot_heatmap(grid: dict, path: str | Path, title: str = "SC-TIR accuracy by width n and depth m (one pass)") -> Path:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    acc = 100 * np.array(grid["accuracy"])
+    fig, ax = plt.subplots(figsize=(4 + 0.6 * len(grid["ms"]), 2 + 0.12 * len(grid["ns"]) + 2))
+    im = ax.imshow(acc, aspect="auto", origin="lower", cmap="viridis")
+    ax.set_xticks(range(len(grid["ms"])), [str(m) for m in grid["ms"]])
+    step = max(1, len(grid["ns"]) // 12)
+    ax.set_yticks(range(0, len(grid["ns"]), step), [str(n) for n in grid["ns"][::step]])
+    ax.set_xlabel("depth m (generation steps)")
+    ax.set_ylabel("width n (copies)")
+    if len(grid["ns"]) * len(grid["ms"]) <= 64:
+        for i in range(len(grid["ns"])):
+            for j in range(len(grid["ms"])):
+                ax.text(j, i, f"{acc[i, j]:.0f}", ha="center", va="center", color="w", fontsize=7)
+    fig.colorbar(im, ax=ax, label="accuracy %")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_grid(grid: dict, out_dir: str | Path) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    (out_dir / "nm_grid.json").write_text(json.dumps(grid, indent=1))
+    (out_dir / "nm_grid.md").write_text(grid_markdown(grid) + "\n")
+    return {"json": out_dir / "nm_grid.json", "md": out_dir / "nm_grid.md",
+            "png": plot_heatmap(grid, out_dir / "nm_grid.png")}
