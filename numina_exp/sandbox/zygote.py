@@ -331,7 +331,9 @@ def _child(req, path, scratch, w_out, w_err, settings, counter) -> None:
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)
         sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", closefd=False)
-        sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
+        # line-buffered (a script's piped stdout is block-buffered): what was printed before a timeout or a
+        # kill still comes back
+        sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False, buffering=1)
         sys.stderr = sys.__stderr__ = io.TextIOWrapper(open(2, "wb", closefd=False), encoding="utf-8",
                                                        errors="backslashreplace", line_buffering=True)
         os.environ["TMPDIR"] = scratch
