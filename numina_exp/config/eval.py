@@ -12,6 +12,7 @@ from typing import Optional
 @dataclass
 class EvalConfig:
     name: str = "???"
+    mode: str = "suite"  # suite (accuracy per seed) | kaggle_sim (budgeted 50-problem simulation)
     suites: list = field(default_factory=list)  # for composite suites (aimo_val): names of member suites
     path: Optional[str] = None  # local JSONL with id, problem, answer (overrides hub_id)
     hub_id: Optional[str] = None
@@ -34,6 +35,7 @@ class EvalConfig:
     policy: str = "fixed"  # fixed | even_split | adaptive
     policies: list = field(default_factory=list)  # several policies compared in one run (empty: [policy])
     orders: int = 5
+    budget_scales: list = field(default_factory=lambda: [1.0])  # also replay at these fractions of the budget
     num_problems: int = 50
     order_seed: int = 0
     adaptive_margin: float = 0.5  # adaptive: stop a problem once the leader holds this share of the width's votes

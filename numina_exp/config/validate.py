@@ -138,6 +138,7 @@ def check_backend(cfg: DictConfig) -> None:
 def check_eval(cfg: DictConfig) -> None:
     e = cfg.eval
     _one_of("eval.answer_kind", e.answer_kind, ["integer", "numeric", "math"])
+    _one_of("eval.mode", e.mode, ["suite", "kaggle_sim"])
     _one_of("eval.policy", e.policy, ["fixed", "even_split", "adaptive"])
     for p in e.policies:
         _one_of("eval.policies", p, ["fixed", "even_split", "adaptive"])

@@ -31,16 +31,16 @@ log = logging.getLogger("numina_exp")
 
 def copy_outcome(copy: dict) -> tuple[object, int | None, bool]:
     """(answer or None, step the copy finished at or None, still active at the end) of one copy record.
-    Understands the decoder's per-copy JSON: `status` (finished | discarded | active | ...), `answer`,
+    Understands the decoder's per-copy JSON (CopyResult): `status` (answered | discarded | unfinished), `answer`,
     and the step under `finished_step` / `finish_step` / `step`."""
-    status = str(copy.get("status", "finished" if copy.get("answer") is not None else "active"))
+    status = str(copy.get("status", "answered" if copy.get("answer") is not None else "unfinished"))
     step = copy.get("finished_step", copy.get("finish_step", copy.get("step")))
     answer = copy.get("answer")
     if status in ("finished", "answered", "done"):
         return answer, (int(step) if step is not None else None), False
-    if status == "active":
+    if status in ("active", "unfinished"):
         return answer, None, True
-    return None, None, False  # discarded, reset, failed: no answer
+    return None, (int(step) if step is not None else None), False  # discarded: no answer
 
 
 def _problem_arrays(copies: Sequence[dict], m_max: int, key: Callable[[object], object]):

@@ -124,6 +124,9 @@ def run(cfg: DictConfig, run_dir: Path, decoder=None) -> dict:
 
     run_dir = Path(run_dir)
     e = cfg.eval
+    if e.mode == "kaggle_sim":
+        from .kaggle_sim import run as kaggle_run
+        return kaggle_run(cfg, run_dir, decoder=decoder)
     seeds = [int(s) for s in e.seeds]
     rows = load_suite(e)
     if not rows:
