@@ -88,7 +88,7 @@ def normalize_row(row: Mapping, index: int, source: str) -> dict:
         if k not in _DROP_HUB_FIELDS and (v is None or isinstance(v, (str, int, float, bool, list))):
             out[k] = v
     if "year" not in out and isinstance(row.get("url"), str):
-        m = _YEAR.search(row["url"].rsplit("/", 1)[-1])
+        m = _YEAR.search(row["url"])
         if m:
             out["year"] = int(m.group(1))
     return out

@@ -75,3 +75,48 @@ class ScriptedDecoder:
 
     def close(self):
         pass
+
+
+# --- replay fixtures: generation-log lines the real SC-TIR decoder turns into known outcomes -------------
+
+def _plan_copy(gold: str, pid: str, copy: int, m: int, p_correct: float):
+    """(kind, finish step, answer): kind answer | discard | never."""
+    rng = _rng(copy, pid)
+    u = rng.random()
+    if u < 0.1:
+        return "discard", 0, None
+    if u < 0.2:
+        return "never", None, None
+    g = aimo_integer(gold)
+    ans = g if (g is not None and rng.random() < p_correct) else rng.choice([7, 11, 13, 42])
+    return "answer", rng.randrange(1, m), ans
+
+
+def replay_lines(rows: list[dict], n: int = 4, m: int = 4, p_correct: float = 0.6) -> list[dict]:
+    """One line per (problem, copy, step) in the generations.jsonl format. Under the notebook's rules:
+    a copy planned to answer at step f writes prose without code (reset) before step f-1, a python block
+    ending on the stop string at f-1 (its execution result recorded), and a boxed answer at f."""
+    out = []
+    for r in rows:
+        pid = str(r["id"])
+        for c in range(n):
+            kind, f, ans = _plan_copy(r["answer"], pid, c, m, p_correct)
+            for s in range(m):
+                if kind == "discard" and s == 0:
+                    text, fr, ex = "```python\nprint(1)\n```\nThe answer is $\\boxed{5}$.", "eos", None
+                elif kind == "answer" and s == f - 1:
+                    text, fr, ex = "We compute.\n```python\nprint(6 * 7)\n```\n```output\n", "stop", {"status": "ok", "feedback": "42"}
+                elif kind == "answer" and s == f:
+                    text, fr, ex = f"So the final answer is $\\boxed{{{ans}}}$.", "eos", None
+                else:
+                    text, fr, ex = "Let me think about this problem without code.", "eos", None
+                out.append({"problem_id": pid, "copy": c, "step": s, "text": text, "num_tokens": len(text) // 4,
+                            "finish_reason": fr, "exec": ex})
+    return out
+
+
+def write_jsonl(path, rows) -> None:
+    import json
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
