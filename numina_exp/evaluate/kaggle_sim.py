@@ -235,6 +235,7 @@ def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = V
     grade = grade or _default_grade
     e = cfg.eval
     run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
     seed = int(e.seeds[0])
     all_rows = load_suite(e)
     rows, orders = draw(all_rows, int(e.num_problems), int(e.orders), int(e.order_seed))

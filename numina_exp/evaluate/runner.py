@@ -123,6 +123,7 @@ def run(cfg: DictConfig, run_dir: Path, decoder=None) -> dict:
     from numina_exp.report.tracking import Tracker
 
     run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
     e = cfg.eval
     if e.mode == "kaggle_sim":
         from .kaggle_sim import run as kaggle_run

@@ -1,0 +1,160 @@
+"""Runner: identical results twice (real decoder over replayed generations), resume after SIGKILL equals
+an uninterrupted run, no problem generated twice, report files."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from eval_scripted import ScriptedDecoder, replay_lines, write_jsonl
+from helpers import REPO, compose_cfg, run_cli
+
+from numina_exp.evaluate import load_suite, suite_config
+from numina_exp.evaluate.runner import TIMING_KEYS, run
+
+ROOT_TIMING = ("timing",)
+
+
+def _strip(obj):
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k not in TIMING_KEYS and k not in ROOT_TIMING}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
+
+
+def _lines(path: Path) -> list:
+    return [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+
+
+def _outputs(run_dir: Path) -> dict:
+    """Everything a run produced, timings removed (the only run-to-run difference)."""
+    out = {"per_problem": _strip(_lines(run_dir / "per_problem.jsonl")),
+           "results": _strip(json.loads((run_dir / "results.json").read_text()))}
+    for p in sorted(run_dir.glob("generations*.jsonl")) + [run_dir / "nm_grid.json"]:
+        if p.exists():
+            out[p.name] = p.read_bytes()
+    return out
+
+
+@pytest.fixture(scope="module")
+def replay_file(tmp_path_factory):
+    cfg = suite_config("aimo_val")
+    cfg.limit = 12
+    path = tmp_path_factory.mktemp("gen") / "generations.jsonl"
+    write_jsonl(path, replay_lines(load_suite(cfg), n=4, m=4))
+    return path
+
+
+def _args(replay_file, run_dir, limit=3):
+    return ["method=evaluate", "decoding=sc_tir_numina", "decoding.n=4", "backend=replay", f"backend.path={replay_file}",
+            "eval=aimo_val", f"eval.limit={limit}", "eval.seeds=[0,1]", "eval.nm_grid=true", "eval.nm_bootstrap=50",
+            f"hydra.run.dir={run_dir}"]
+
+
+def test_aimo_val_replay_identical_twice(replay_file, tmp_path):
+    for name in ("a", "b"):
+        r = run_cli(_args(replay_file, tmp_path / name), timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert "[eval] seed 0 (1/2)" in r.stdout and "[eval] seed 1 (2/2)" in r.stdout
+    a, b = _outputs(tmp_path / "a"), _outputs(tmp_path / "b")
+    assert a == b
+    res = a["results"]
+    assert set(res["by_suite"]) == {"amc", "aime", "math_l4", "math_l5"} and res["problems"] == 12
+    assert len(a["per_problem"]) == 24 and all({"problem_id", "answer", "votes", "copies"} <= set(r) for r in a["per_problem"])
+    for f in ("report.md", "nm_grid.png", "plots/accuracy_by_suite_seed.png", "plots/answer_agreement.png"):
+        assert (tmp_path / "a" / f).stat().st_size > 0
+    report = (tmp_path / "a" / "report.md").read_text()
+    assert "| **all** | 12 |" in report and "## N x M from one pass" in report
+
+
+def test_resume_after_sigkill_matches_uninterrupted(replay_file, tmp_path):
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    r = run_cli(_args(replay_file, full, limit=12), timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    total = len(_lines(full / "per_problem.jsonl"))
+    assert total == 96
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline"}
+    proc = subprocess.Popen([sys.executable, "-m", "numina_exp", *_args(replay_file, killed, limit=12)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pp = killed / "per_problem.jsonl"
+    k = 5
+    deadline = time.time() + 240
+    while time.time() < deadline and proc.poll() is None:
+        if pp.exists() and pp.read_text().count("\n") >= k:
+            break
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    before = pp.read_text().splitlines()
+    assert k <= len(before) < total, f"kill came too late ({len(before)} of {total} problems finished)"
+    assert not (killed / "results.json").exists()
+    r = run_cli(_args(replay_file, killed, limit=12), timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    after = (killed / "per_problem.jsonl").read_text().splitlines()
+    # problems finished before the kill were not generated again: their lines (timings included) survive as they were
+    finished_before = [l for l in before if l.endswith("}")]
+    assert all(l in after for l in finished_before[:-1])
+    assert _outputs(killed) == _outputs(full)
+    for g in killed.glob("generations*.jsonl"):  # no duplicated generation in the log
+        keys = [(x["problem_id"], x["copy"], x["step"]) for x in _lines(g)]
+        assert len(keys) == len(set(keys))
+
+
+def test_resume_in_process_never_regenerates_and_repairs_partial_lines(tmp_path):
+    cfg = compose_cfg(["eval=aimo_val", "eval.limit=2", "eval.seeds=[0,1]", "decoding=sc_tir_numina", "decoding.n=6",
+                       "eval.progress=false"])
+    ref = ScriptedDecoder(n=6)
+    run(cfg, tmp_path / "ref", decoder=ref)
+
+    class Killed(Exception):
+        pass
+
+    count = {"n": 0}
+
+    def die_after_five(pid):
+        count["n"] += 1
+        if count["n"] == 6:  # the 6th problem's log lines are buffered but never flushed or recorded
+            raise Killed
+    d1 = ScriptedDecoder(n=6, on_problem=die_after_five)
+    (tmp_path / "run").mkdir()
+    with pytest.raises(Killed):
+        run(cfg, tmp_path / "run", decoder=d1)
+    # a kill in the middle of writes: half a result line and half a log line
+    with open(tmp_path / "run" / "per_problem.jsonl", "a") as f:
+        f.write('{"problem_id": "math_l4:x", "se')
+    with open(tmp_path / "run" / "generations.seed0.jsonl", "a") as f:
+        f.write('{"problem_id": "math_l4:test/algebra/1014.json", "copy": 0, "st')
+    d2 = ScriptedDecoder(n=6)
+    run(cfg, tmp_path / "run", decoder=d2)
+    assert len(d1.calls) == 6 and len(d2.calls) == 16 - 5
+    assert not set(d1.calls[:5]) & set(d2.calls)
+    assert _outputs(tmp_path / "run") == _outputs(tmp_path / "ref")
+    # a finished run started again decodes nothing and rewrites the same files
+    d3 = ScriptedDecoder(n=6)
+    run(cfg, tmp_path / "run", decoder=d3)
+    assert d3.calls == [] and _outputs(tmp_path / "run") == _outputs(tmp_path / "ref")
+
+
+def test_resume_refuses_a_different_plan(tmp_path):
+    cfg = compose_cfg(["eval=amc", "eval.limit=2", "decoding=sc_tir_numina", "decoding.n=4", "eval.progress=false"])
+    run(cfg, tmp_path, decoder=ScriptedDecoder(n=4))
+    cfg2 = compose_cfg(["eval=amc", "eval.limit=2", "decoding=sc_tir_numina", "decoding.n=6", "eval.progress=false"])
+    with pytest.raises(RuntimeError, match="different evaluation"):
+        run(cfg2, tmp_path, decoder=ScriptedDecoder(n=6))
+
+
+def test_report_compare_cli(tmp_path):
+    for name, n in (("a", 4), ("b", 8)):
+        cfg = compose_cfg(["eval=amc", "eval.limit=3", "eval.seeds=[0,1,2]", "decoding=sc_tir_numina", f"decoding.n={n}",
+                           "eval.progress=false"])
+        s = run(cfg, tmp_path / name, decoder=ScriptedDecoder(n=n))
+        assert len(s["per_seed"]) == 3 and s["accuracy_ci95_seeds"] is not None
+    r = subprocess.run([sys.executable, "-m", "numina_exp.report", str(tmp_path / "a"), str(tmp_path / "b"),
+                        "--out", str(tmp_path / "cmp")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "| amc |" in r.stdout and "n=8" in r.stdout and (tmp_path / "cmp" / "compare.png").exists()
