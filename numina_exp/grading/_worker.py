@@ -71,3 +71,10 @@ def main(conn) -> None:  # pragma: no cover - runs in a child process
         except Exception as e:  # noqa: BLE001 - any failure counts as not equivalent
             out = (idx, False, f"error: {type(e).__name__}: {e}"[:300])
         conn.send(out)
+
+
+if __name__ == "__main__":  # pragma: no cover - started by equivalence._Slot
+    import sys
+    from multiprocessing.connection import Connection
+
+    main(Connection(int(sys.argv[1])))

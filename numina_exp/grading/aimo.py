@@ -46,6 +46,30 @@ def aimo_integer(answer, mode: str = "round") -> int | None:
     return value % AIMO_MODULUS
 
 
+GOLD_MODES = ("filter", "notebook")
+
+
+def aimo_gold(answer, mode: str = "filter") -> int | None:
+    """The AIMO integer a gold answer is scored against.
+
+    * ``"filter"`` (our default): the same filter as predictions, :func:`aimo_integer`. A negative
+      gold (MATH has 107 in the level-4/5 integer sets, e.g. ``-15``) gives None: such a row can never
+      be scored correct, because the filter drops the true (negative) prediction.
+    * ``"notebook"``: the notebook's ``int(answer) % 1000`` (its validation loader), so ``-15`` becomes
+      985 -- matchable only by the WRONG answer 985. Python ``int`` also accepts ``_`` separators,
+      so the MATH base-n answers ``2112_6`` -> 126 and ``-221_3`` -> 787 (both modes read ``_`` the
+      same way: ``float("2112_6")`` is 21126.0).
+    """
+    if mode == "filter":
+        return aimo_integer(answer)
+    if mode == "notebook":
+        try:
+            return int(str(answer).strip()) % AIMO_MODULUS
+        except ValueError:
+            return None
+    raise ValueError(f"mode must be one of {GOLD_MODES}, got {mode!r}")
+
+
 def filter_answers(answers, mode: str = "round") -> list[int]:
     """The notebook's ``filter_answers``: valid AIMO integers, in order, invalid ones dropped."""
     out = []

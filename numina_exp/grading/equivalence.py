@@ -7,7 +7,7 @@ Kinds:
   AIMO notebook scored: the ground truth was also taken mod 1000, so a NEGATIVE gold (e.g. MATH's
   ``-15``) can never be matched by a filtered prediction.
 * ``"numeric"`` -- ToRA/GSM8K style: both parse as floats after removing commas (and a trailing
-  ``%``), equal within 1e-4 absolute. Pure Python, no workers.
+  ``%`` or ``\\%``), equal within 1e-4 absolute. Pure Python, no workers.
 * ``"math"`` -- math-verify (``parse`` + ``verify(gold, pred)``), run in long-lived worker processes
   with an OUTER per-item timeout enforced by the parent (math-verify's own signal-based timeout only
   works in a main thread, and towers of powers can take any grader forever). A timed-out comparison
@@ -19,12 +19,17 @@ from __future__ import annotations
 
 import atexit
 import math
-import multiprocessing as mp
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as _conn_wait
+from pathlib import Path
 
 from .aimo import aimo_integer
 from .normalize import canonical_key
@@ -59,7 +64,7 @@ class PoolStats:
 def _to_float(s) -> float | None:
     if s is None:
         return None
-    t = str(s).strip().replace(",", "").rstrip("%").strip().strip("$")
+    t = str(s).strip().replace(",", "").replace("\\%", "%").rstrip("%").strip().strip("$")
     try:
         x = float(t)
     except ValueError:
@@ -92,14 +97,24 @@ def _local_grade(pred, gold, kind: str) -> GradeResult | None:
 
 
 class _Slot:
-    def __init__(self, ctx):
-        parent, child = ctx.Pipe(duplex=True)
-        from . import _worker
+    """One worker: ``python -m numina_exp.grading._worker <fd>`` joined to us by a socketpair.
 
-        self.proc = ctx.Process(target=_worker.main, args=(child,), daemon=True)
-        self.proc.start()
-        child.close()
-        self.conn = parent
+    A plain subprocess (not ``multiprocessing``) so the caller's ``__main__`` is never re-imported
+    and scripts need no ``if __name__ == "__main__"`` guard; it also works from threads.
+    """
+
+    def __init__(self):
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env.setdefault("OMP_NUM_THREADS", "1")
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "numina_exp.grading._worker", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),), env=env, stdin=subprocess.DEVNULL,
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
         self.ready = False
         self.started = time.monotonic()
         self.item: int | None = None
@@ -110,7 +125,10 @@ class _Slot:
             self.proc.kill()
         except Exception:  # noqa: BLE001
             pass
-        self.proc.join(timeout=5)
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
         self.conn.close()
 
 
@@ -123,11 +141,13 @@ class GraderPool:
     ``error``) and grading continues. Results (not timeouts) are cached in the parent.
     """
 
-    def __init__(self, workers: int = 2, timeout_s: float = 5.0, start_method: str = "spawn",
-                 cache_size: int = 200_000):
+    def __init__(self, workers: int = 2, timeout_s: float = 5.0, cache_size: int = 200_000,
+                 inner_fraction: float = 0.8):
         self.workers = max(1, int(workers))
+        # The worker's own timer fires at inner_fraction * timeout_s (> 1 disables it in effect,
+        # leaving only the parent's kill -- used by the tests).
+        self.inner_fraction = float(inner_fraction)
         self.timeout_s = float(timeout_s)
-        self._ctx = mp.get_context(start_method)
         self._slots: list[_Slot] = []
         self._lock = threading.Lock()
         self._cache: dict[tuple, bool] = {}
@@ -137,7 +157,7 @@ class GraderPool:
     # -- lifecycle ------------------------------------------------------------------------------
     def _ensure_started(self, n: int) -> None:
         while len(self._slots) < n:
-            self._slots.append(_Slot(self._ctx))
+            self._slots.append(_Slot())
 
     def close(self) -> None:
         for s in self._slots:
@@ -146,11 +166,11 @@ class GraderPool:
             except Exception:  # noqa: BLE001
                 pass
         for s in self._slots:
-            s.proc.join(timeout=2)
-            if s.proc.is_alive():
-                s.kill()
-            else:
+            try:
+                s.proc.wait(timeout=2)
                 s.conn.close()
+            except subprocess.TimeoutExpired:
+                s.kill()
         self._slots = []
 
     def __enter__(self):
@@ -202,7 +222,7 @@ class GraderPool:
         slots = self._slots[:n]
         nxt = 0
         done = 0
-        inner = max(0.05, 0.8 * self.timeout_s)
+        inner = max(0.05, self.inner_fraction * self.timeout_s)
         while done < len(items):
             now = time.monotonic()
             for s in slots:
@@ -260,7 +280,7 @@ class GraderPool:
     def _replace(self, s: _Slot) -> None:
         """Kill ``s`` and start a fresh process in its place (the _Slot object is reused)."""
         s.kill()
-        fresh = _Slot(self._ctx)
+        fresh = _Slot()
         s.__dict__.update(fresh.__dict__)
         self.stats.worker_restarts += 1
 

@@ -106,7 +106,7 @@ def normalize_final_answer(final_answer: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Fast-path key (ours, not the notebook's)
 
-_KEY_DROP = ("\\left", "\\right", "\\!", "\\,", "\\;", "\\:", "\\ ", "$")
+_KEY_DROP = ("\\left", "\\right", "\\!", "\\,", "\\;", "\\:", "\\ ", "\\$", "$")
 _WS = re.compile(r"\s+")
 _THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -115,8 +115,8 @@ def canonical_key(answer: str | None) -> str | None:
     """A conservative canonical form: equal keys imply mathematically equal answers.
 
     Only meaning-preserving edits: whitespace, math-mode ``$``, sizing ``\\left``/``\\right``,
-    thin spaces, ``\\dfrac``/``\\tfrac`` -> ``\\frac``, a trailing period, and thousands commas in a
-    plain number. Anything smarter is math-verify's job.
+    thin spaces, ``\\dfrac``/``\\tfrac`` -> ``\\frac``, a trailing period, a trailing percent sign
+    (MATH/ToRA convention), and thousands commas in a plain number. Anything smarter is math-verify's job.
     """
     if answer is None:
         return None
@@ -127,6 +127,11 @@ def canonical_key(answer: str | None) -> str | None:
     s = _WS.sub("", s)
     while s.endswith("."):
         s = s[:-1]
+    # A trailing percent sign is dropped (the MATH/ToRA graders' convention: "20\%" grades as 20).
+    for pct in ("\\%", "%"):
+        if s.endswith(pct):
+            s = s[: -len(pct)]
+            break
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
     return s
