@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from scripted import STOP, FakeExecutor, code, final, run
+from decode_scripted import STOP, FakeExecutor, code, final, run
 
 PROMPT = "### Problem: What is 6 times 7?\n### Solution: "
 
