@@ -113,6 +113,10 @@ def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[in
     records = [r for r in records if r.get("copies")]
     if not records:
         return {}
+    stopped = sum(bool(c.get("stopped_early")) for r in records for c in r["copies"])
+    if stopped:
+        log.warning("nm_grid: %d copies were cut by early stop; cells with n < N treat them as unanswered "
+                    "(decode with decoding.early_stop=false for an exact grid)", stopped)
     N = max(len(r["copies"]) for r in records)
     if m_max is None:
         m_max = max(int(r.get("m") or 0) for r in records) or 1
@@ -146,6 +150,7 @@ def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[in
         "ns": list(ns), "ms": list(range(1, m_max + 1)), "accuracy": acc.tolist(),
         "per_seed": {k: (v[0] / v[1]).tolist() for k, v in per_seed.items()},
         "draws": draws, "problems": len(records) // max(n_seeds, 1), "seeds": n_seeds, "width": N,
+        "copies_stopped_early": stopped,
     }
 
 
