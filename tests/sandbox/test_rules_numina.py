@@ -110,7 +110,7 @@ PARITY = [
 def reference():
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda c: reference_feedback(c, timeout_s=1.5), PARITY))
+        return list(pool.map(lambda c: reference_feedback(c, timeout_s=1.5, wall_s=3 if "while" in c else 60), PARITY))
 
 
 @pytest.mark.parametrize("level", ["bwrap", "process"])
