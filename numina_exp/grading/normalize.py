@@ -57,8 +57,8 @@ _UNWRAP = (
 # Each pattern, when it matches anywhere, replaces the answer by its LAST match (in this order).
 _TAKE_LAST = (
     re.compile(r"finalansweris(.*)"),
-    # QUIRK: "answe" + optional "r" + "is" + optional ":"; only spaces were removed, so this also
-    # fires on "answeris" inside longer text and keeps everything after it.
+    # QUIRK: "answe" + optional "r" + "is" + optional ":"; the greedy (.*) makes the FIRST
+    # occurrence swallow the rest of the line, so "answeris5thenansweris6" -> "5thenansweris6".
     re.compile(r"answer?is:?(.*)"),
     # QUIRK: non-greedy, so nested braces are cut at the first "}" ("oxed{\frac{1}{2}}" -> "\frac{1").
     re.compile(r"oxed\{(.*?)\}"),
@@ -90,8 +90,8 @@ def normalize_final_answer(final_answer: str) -> str:
         if found:
             final_answer = found[-1]
     final_answer = final_answer.strip()
-    # QUIRK: "rac" anywhere (e.g. "\dfrac" is fine, but "trace" is not) becomes "\frac" when no
-    # "\frac" is present, e.g. "frac12" (backslash lost) -> "\frac12" -> "\frac{1}{2}" below.
+    # QUIRK: when no "\frac" is present, every "rac" becomes "\frac": "frac12" -> "f\frac{1}{2}",
+    # "\dfrac{3}{4}" -> "\df\frac{3}{4}", "trace" -> "t\frace". Harmless for AIMO integers.
     if "rac" in final_answer and "\\frac" not in final_answer:
         final_answer = final_answer.replace("rac", "\\frac")
     final_answer = _FRAC_SHORT.sub(r"frac{\2}{\3}", final_answer)
