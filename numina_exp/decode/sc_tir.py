@@ -162,7 +162,7 @@ class _Problem:
         return can_change(finished, unfinished, self.d)
 
     def stop_now(self) -> bool:
-        if not self.d.early_stop or self.may_change():
+        if not self.d.early_stop or not any(c.active for c in self.copies) or self.may_change():
             return False
         for c in self.copies:
             if c.active:
