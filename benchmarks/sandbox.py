@@ -75,7 +75,9 @@ def main() -> None:
 
     rows = [("fresh python3 per block (anchor)", base), (f"warm executor, isolation={args.isolation}", warm)]
     lines = [f"48 snippets (sympy factorint/solve/isprime, numpy, trivial), numina rules, {args.workers} workers, "
-             f"{os.cpu_count()} cores; executor startup {startup:.2f} s (once)", "",
+             f"{os.cpu_count()} cores (shared: load average {os.getloadavg()[0]:.1f} at the end; the fresh-python "
+             f"baseline suffers most from load, ~300 ms/block on an idle machine); executor startup {startup:.2f} s "
+             "(once, includes the zygote's sympy warm-up)", "",
              "| way | snippets/s | p50 ms | p99 ms |", "|---|---:|---:|---:|"]
     for name, m in rows:
         lines.append(f"| {name} | {m['rate']:.1f} | {m['p50']:.1f} | {m['p99']:.1f} |")

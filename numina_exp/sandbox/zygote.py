@@ -52,8 +52,23 @@ def _children() -> list[int]:
         try:
             with open(f"/proc/self/task/{tid}/children") as f:
                 pids += [int(p) for p in f.read().split()]
+        except FileNotFoundError:  # kernel without CONFIG_PROC_CHILDREN: scan every process's parent
+            return _children_by_scan()
         except OSError:
             pass
+    return pids
+
+
+def _children_by_scan() -> list[int]:
+    me, pids = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == me:
+                        pids.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                pass
     return pids
 
 

@@ -26,6 +26,15 @@ def test_auto_resolves(caplog):
         assert "weaker" in caplog.text
 
 
+def test_auto_falls_back_to_process_without_bwrap(monkeypatch, caplog):
+    monkeypatch.setattr(iso, "bwrap_available", lambda: False)
+    with caplog.at_level(logging.WARNING):
+        assert iso.resolve("auto") == "process"
+    assert "bubblewrap is unavailable" in caplog.text and "weaker" in caplog.text
+    with pytest.raises(RuntimeError, match="bubblewrap"):
+        iso.resolve("bwrap")
+
+
 def test_process_mode_warns(caplog):
     with caplog.at_level(logging.WARNING):
         assert iso.resolve("process") == "process"
