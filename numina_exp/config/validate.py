@@ -116,6 +116,16 @@ def check_decoding(cfg: DictConfig) -> None:
     if d.strategy == "sc_tir_numina" and (d.early_stop or d.pipelining):
         raise ConfigError("decoding.early_stop", "sc_tir_numina reproduces the notebook, which has neither early stop nor pipelining",
                           "use decoding=sc_tir for those options")
+    if d.strategy in ("sc_tir", "sc_tir_numina"):
+        if not d.include_stop_in_output:
+            raise ConfigError("decoding.include_stop_in_output", "SC-TIR decides to run code when the text ends with the stop string; "
+                              "without it in the text no code ever runs", "set decoding.include_stop_in_output=true")
+        if len(d.stop) > 1:
+            raise ConfigError("decoding.stop", f"SC-TIR uses one stop string (the code-output request), got {list(d.stop)}",
+                              'use e.g. decoding.stop=["```output\\n"]')
+    if d.strategy in ("greedy", "maj_k") and (d.early_stop or d.pipelining):
+        raise ConfigError("decoding.early_stop", f"{d.strategy} runs no code and has a single step: early_stop/pipelining are SC-TIR options",
+                          "use decoding=sc_tir, or set decoding.early_stop=false decoding.pipelining=false")
     check_sandbox(cfg)
 
 
@@ -131,6 +141,12 @@ def check_backend(cfg: DictConfig) -> None:
         if not b.path:
             raise ConfigError("backend.path", "the replay backend needs saved generations", "set backend.path=RUN_DIR/generations.jsonl")
         _file("backend.path", b.path)
+    if b.data_parallel_size > 1 and b.name != "vllm":
+        raise ConfigError("backend.data_parallel_size", f"data-parallel engines are a vllm option (backend={b.name})",
+                          "use backend=vllm, or backend.data_parallel_size=1")
+    if (b.static_cache or b.compile) and b.name != "hf":
+        raise ConfigError("backend.static_cache", f"static KV cache / compile are hf options (backend={b.name}); vLLM manages its own cache",
+                          "use backend=hf, or drop backend.static_cache/backend.compile")
     if b.compile and not b.static_cache:
         raise ConfigError("backend.compile", "torch.compile of generate needs a static KV cache", "also set backend.static_cache=true")
 

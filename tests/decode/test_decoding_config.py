@@ -1,0 +1,44 @@
+"""decoding= x backend= combinations: every strategy with every backend validates; bad options fail clearly."""
+import pytest
+
+from helpers import compose_cfg, run_cli
+from numina_exp.config import ConfigError
+from numina_exp.config.validate import validate
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cfg")
+    (d / "p.jsonl").write_text('{"id": "a", "problem": "1+1?", "answer": "2"}\n')
+    (d / "g.jsonl").write_text('{"problem_id": "a", "copy": 0, "step": 0, "text": "2", "num_tokens": 1, "finish_reason": "eos"}\n')
+    return d
+
+
+def _base(files):
+    return ["method=evaluate", "eval=jsonl", f"eval.path={files / 'p.jsonl'}"]
+
+
+@pytest.mark.parametrize("strategy", ["greedy", "maj_k", "sc_tir_numina", "sc_tir"])
+@pytest.mark.parametrize("backend", ["hf", "vllm", "replay"])
+def test_every_strategy_with_every_backend(files, strategy, backend):
+    extra = [f"backend.path={files / 'g.jsonl'}"] if backend == "replay" else []
+    validate(compose_cfg(_base(files) + [f"decoding={strategy}", f"backend={backend}", *extra]))
+
+
+@pytest.mark.parametrize("bad,key", [
+    (["decoding=greedy", "decoding.early_stop=true"], "decoding.early_stop"),
+    (["decoding=sc_tir_numina", "decoding.pipelining=true"], "decoding.early_stop"),
+    (["decoding=sc_tir", "decoding.include_stop_in_output=false"], "decoding.include_stop_in_output"),
+    (["decoding=maj_k", "decoding.temperature=0"], "decoding.temperature"),
+    (["backend=vllm", "backend.static_cache=true"], "backend.static_cache"),
+    (["backend=hf", "backend.data_parallel_size=2"], "backend.data_parallel_size"),
+    (["backend=hf", "backend.compile=true"], "backend.compile"),
+])
+def test_bad_options_are_rejected(files, bad, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        validate(compose_cfg(_base(files) + bad))
+
+
+def test_unknown_strategy_fails_clearly(files):
+    proc = run_cli(_base(files) + ["decoding=bogus"], timeout=120)
+    assert proc.returncode != 0 and "Could not find 'decoding/bogus'" in proc.stderr and "sc_tir_numina" in proc.stderr
