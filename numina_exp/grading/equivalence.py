@@ -13,7 +13,8 @@ Kinds:
   works in a main thread, and towers of powers can take any grader forever). A timed-out comparison
   counts as NOT equivalent and is flagged in :class:`GradeResult` / counted in ``GraderPool.stats``.
   Fast paths without workers: equal :func:`canonical_key` -> True; two plain integers -> exact
-  comparison.
+  comparison; two plain decimals with equal value -> True. A trailing percent sign is dropped
+  (MATH/ToRA convention: "50\\%" grades equal to 50).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as _conn_wait
 from pathlib import Path
@@ -36,6 +38,7 @@ from .normalize import canonical_key
 
 KINDS = ("integer", "numeric", "math")
 _INT = re.compile(r"^[+-]?\d+$")
+_DEC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)$")
 _STARTUP_TIMEOUT_S = 120.0
 
 
@@ -93,7 +96,19 @@ def _local_grade(pred, gold, kind: str) -> GradeResult | None:
         return GradeResult(True, "fast_path")
     if _INT.match(kp) and _INT.match(kg):
         return GradeResult(int(kp) == int(kg), "fast_path")
+    if _DEC.match(kp) and _DEC.match(kg) and Decimal(kp) == Decimal(kg):
+        return GradeResult(True, "fast_path")  # "50.0" vs "50" (a difference goes to math-verify)
     return None
+
+
+def _for_worker(s: str) -> str:
+    """What math-verify sees: the answer with a trailing percent sign removed (MATH convention,
+    matching :func:`canonical_key`; math-verify would otherwise read "50\\%" as 0.5)."""
+    t = s.rstrip()
+    for pct in ("\\%", "%"):
+        if t.endswith(pct):
+            return t[: -len(pct)]
+    return s
 
 
 class _Slot:
@@ -180,25 +195,29 @@ class GraderPool:
         self.close()
 
     # -- grading --------------------------------------------------------------------------------
-    def grade(self, preds, golds, kind: str = "math") -> list[GradeResult]:
+    def grade(self, preds, golds, kind: str = "math", fast_path: bool = True) -> list[GradeResult]:
+        """Grade pairs; ``fast_path=False`` sends every non-None ``math`` pair to math-verify."""
         preds, golds = list(preds), list(golds)
         if len(preds) != len(golds):
             raise ValueError(f"{len(preds)} preds but {len(golds)} golds")
         with self._lock:
-            return self._grade(preds, golds, kind)
+            return self._grade(preds, golds, kind, fast_path)
 
-    def _grade(self, preds, golds, kind) -> list[GradeResult]:
+    def _grade(self, preds, golds, kind, fast_path=True) -> list[GradeResult]:
         results: list[GradeResult | None] = [None] * len(preds)
         todo: dict[tuple, list[int]] = {}  # unique (pred, gold) -> positions
         st = self.stats
         for i, (p, g) in enumerate(zip(preds, golds)):
             st.graded += 1
-            local = _local_grade(p, g, kind)
+            if fast_path or kind != "math" or p is None or g is None:
+                local = _local_grade(p, g, kind)
+            else:
+                local = None
             if local is not None:
                 st.fast_path += 1
                 results[i] = local
                 continue
-            key = (str(p), str(g))
+            key = (_for_worker(str(p)), _for_worker(str(g)))
             if key in self._cache:
                 st.cache_hits += 1
                 results[i] = GradeResult(self._cache[key], "ok")
@@ -300,14 +319,15 @@ def default_pool(workers: int = 2, timeout_s: float = 5.0) -> GraderPool:
 
 
 def grade_batch_detailed(preds, golds, kind: str = "math", workers: int = 2,
-                         timeout_s: float = 5.0, pool: GraderPool | None = None) -> list[GradeResult]:
+                         timeout_s: float = 5.0, pool: GraderPool | None = None,
+                         fast_path: bool = True) -> list[GradeResult]:
     """Grade many (pred, gold) pairs; see :class:`GradeResult` for the per-item status."""
     if kind != "math":  # no workers involved
         return [_local_grade(p, g, kind) for p, g in zip(preds, golds, strict=True)]
     if pool is None:
         pool = default_pool(workers=workers, timeout_s=timeout_s)
         pool.workers, pool.timeout_s = max(1, int(workers)), float(timeout_s)
-    return pool.grade(preds, golds, kind)
+    return pool.grade(preds, golds, kind, fast_path=fast_path)
 
 
 def grade_batch(preds, golds, kind: str = "math", workers: int = 2, timeout_s: float = 5.0,
