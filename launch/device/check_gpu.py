@@ -1,0 +1,145 @@
+"""GPU path checks, run on a lent GPU machine (no internet there). One script, one call:
+
+  1. environment (GPU, torch, transformers, bf16 support)
+  2. the SFT recipe through the real CLI on CUDA (bf16, activation checkpointing), tiny twin
+  3. one bf16 training step at DeepSeekMath-7B layer shapes (hidden 4096, 32 heads, ffn 11008), 2 layers
+  4. the `hf` backend's inference ablation: dynamic cache vs static cache + torch.compile, tokens/s
+  5. SC-TIR end to end on CUDA with the hf backend (the sandbox falls back to process isolation there)
+
+Writes JSON results to $OUT/device_results.json (or ./device_results.json). vLLM on GPU cannot be
+checked this way (its wheel is far over what a call may carry); see launch/device/README.md.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+OUT = Path(os.environ.get("OUT", "."))
+RESULTS: dict = {}
+
+
+def record(name: str, **values) -> None:
+    RESULTS[name] = values
+    print(f"[{name}] " + json.dumps(values, default=str), flush=True)
+    (OUT / "device_results.json").write_text(json.dumps(RESULTS, indent=2, default=str))
+
+
+def cli(args: list[str], timeout: int) -> tuple[int, float, str]:
+    start = time.time()
+    proc = subprocess.run([sys.executable, "-m", "numina_exp", *args], cwd=REPO, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline"})
+    tail = (proc.stdout + proc.stderr)[-3000:]
+    return proc.returncode, time.time() - start, tail
+
+
+def env() -> None:
+    import torch
+    import transformers
+    record("env", torch=torch.__version__, cuda=torch.version.cuda, transformers=transformers.__version__,
+           gpu=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+           bf16=torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+
+
+def sft_cli(tmp: Path) -> None:
+    run_dir = tmp / "sft"
+    rc, secs, tail = cli(["+experiment=stage1_cot", "scale=cpu", "train.max_steps=30", "train.learning_rate=1e-3",
+                          f"hydra.run.dir={run_dir}"], timeout=240)
+    metrics = run_dir / "train_metrics.json"
+    record("sft_cli_bf16", rc=rc, seconds=round(secs, 1), final_exists=(run_dir / "final" / "config.json").exists(),
+           metrics=json.loads(metrics.read_text()) if metrics.exists() else None, tail=tail if rc else tail[-600:])
+
+
+def layer_shaped_step() -> None:
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    cfg = LlamaConfig(vocab_size=102400, hidden_size=4096, num_hidden_layers=2, num_attention_heads=32,
+                      num_key_value_heads=32, intermediate_size=11008, max_position_embeddings=4096)
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(cfg).to("cuda", torch.bfloat16)
+    model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-5, weight_decay=0.0)
+    x = torch.randint(0, cfg.vocab_size, (4, 1024), device="cuda")
+    times, losses = [], []
+    for _ in range(4):
+        torch.cuda.synchronize(); t = time.time()
+        loss = model(input_ids=x, labels=x).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step(); opt.zero_grad(set_to_none=True)
+        torch.cuda.synchronize(); times.append(time.time() - t); losses.append(loss.item())
+    step = sorted(times[1:])[len(times[1:]) // 2]
+    record("bf16_step_7b_layer_shapes", layers=2, batch=4, seq=1024, median_step_s=round(step, 4),
+           tokens_per_s=round(4 * 1024 / step), losses=[round(v, 4) for v in losses],
+           peak_mem_gb=round(torch.cuda.max_memory_allocated() / 2**30, 2))
+    del model, opt
+    torch.cuda.empty_cache()
+
+
+def hf_static_cache() -> None:
+    import torch
+    from hydra import compose, initialize_config_dir
+
+    import numina_exp.config  # noqa: F401
+    from numina_exp.generate.base import Sampling
+    from numina_exp.generate.hf import HFBackend
+
+    overrides = ["model=deepseek_math_7b_base", "scale=cpu", "model.tiny.hidden_size=4096",
+                 "model.tiny.num_hidden_layers=4", "model.tiny.num_attention_heads=32",
+                 "model.tiny.num_key_value_heads=32", "model.tiny.intermediate_size=11008", "backend=hf",
+                 "backend.batch_size=16"]
+    prompts = [f"### Problem: What is {i} + {i * 7}?\n### Solution: " for i in range(16)]
+    sampling = Sampling(n=1, temperature=0.8, top_p=1.0, max_new_tokens=256, seed=0)
+    rows = {}
+    for label, extra in [("dynamic", []), ("static+compile", ["backend.static_cache=true", "backend.compile=true"])]:
+        with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides + extra)
+        backend = HFBackend(cfg)
+        backend.generate(prompts[:2], Sampling(max_new_tokens=16, seed=0))  # warm-up (compiles)
+        backend.generate(prompts, sampling)  # second warm-up at the real batch shape
+        torch.cuda.synchronize(); t = time.time()
+        outs = backend.generate(prompts, sampling)
+        torch.cuda.synchronize(); secs = time.time() - t
+        toks = sum(c.num_tokens for o in outs for c in o)
+        rows[label] = {"seconds": round(secs, 3), "tokens": toks, "tokens_per_s": round(toks / secs, 1)}
+        backend.close()
+        torch.cuda.empty_cache()
+    ratio = rows["static+compile"]["tokens_per_s"] / rows["dynamic"]["tokens_per_s"]
+    record("hf_static_cache_compile", model="DeepSeekMath-7B layer shapes, 4 layers, bf16", batch=16,
+           max_new_tokens=256, **rows, speedup=round(ratio, 2))
+
+
+def sc_tir_cli(tmp: Path) -> None:
+    run_dir = tmp / "eval"
+    rc, secs, tail = cli(["+experiment=eval_sc_tir", "scale=cpu", "backend=hf", "eval.seeds=[0]",
+                          f"hydra.run.dir={run_dir}"], timeout=240)
+    results = run_dir / "results.json"
+    record("sc_tir_hf_cuda", rc=rc, seconds=round(secs, 1),
+           results=json.loads(results.read_text()) if results.exists() else None, tail=tail if rc else tail[-600:])
+
+
+def main() -> None:
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / "numina_device_check"
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("NUMINA_EXP_CACHE", str(tmp / "cache"))
+    steps = [env, lambda: sft_cli(tmp), layer_shaped_step, hf_static_cache, lambda: sc_tir_cli(tmp)]
+    names = ["env", "sft_cli", "layer_shaped_step", "hf_static_cache", "sc_tir_cli"]
+    only = set(sys.argv[1:])
+    for name, step in zip(names, steps):
+        if only and name not in only:
+            continue
+        try:
+            step()
+        except Exception as err:  # one failing check must not hide the others
+            record(name + "_error", error=f"{type(err).__name__}: {err}")
+    print(json.dumps(RESULTS, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
