@@ -31,8 +31,8 @@ SNIPPETS = [
 ] * 8  # 48
 
 
-def fresh_python(code: str, timeout_s: float = 5.0) -> str:
-    """The anchor: a fresh interpreter per block, numina prelude, 5 s timeout."""
+def fresh_python(code: str, timeout_s: float = 60.0) -> str:
+    """The anchor: a fresh interpreter per block, numina prelude (its 5 s timeout widened: a loaded machine)."""
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "tmp.py")
         Path(path).write_text(NuminaRules.build_script(code))
