@@ -91,6 +91,11 @@ def check_train(cfg: DictConfig) -> None:
     if t.init_from and _is_local(t.init_from) and not os.path.exists(os.path.expanduser(t.init_from)):
         raise ConfigError("train.init_from", f"does not exist: {t.init_from}", "give a run directory (its final/ is used), a model directory, or a hub id")
     _one_of("distributed.name", cfg.distributed.name, ["single", "ddp", "zero3", "zero3_offload"])
+    if t.loss_masking == "assistant_only" and cfg.model.chat_template != "numina":
+        raise ConfigError("train.loss_masking", f"assistant_only needs a template with {{% generation %}} markers; "
+                          f"model.chat_template={cfg.model.chat_template} has none", "use model.chat_template=numina or loss_masking=completion_only")
+    if t.peft.kind != "none" and t.peft.r < 1:
+        raise ConfigError("train.peft.r", f"must be >= 1, got {t.peft.r}", "use e.g. 16")
 
 
 def check_decoding(cfg: DictConfig) -> None:

@@ -30,6 +30,53 @@ def run(cfg, run_dir):
 
 
 def train(cfg, run_dir):
+    """The recipe, in this process (one process, or one of the launched workers)."""
+    run_dir = Path(run_dir)
+    t = cfg.train
+    trainer, ctx = build_trainer(cfg, run_dir)
+
+    # 7. Train, resuming from the newest complete checkpoint in this run dir.
+    resume = last_checkpoint(Path(trainer.args.output_dir)) if t.resume == "auto" else None
+    if resume:
+        log.info("sft: resuming from %s", resume)
+    start = time.time()
+    result = trainer.train(resume_from_checkpoint=resume)
+    seconds = time.time() - start
+    tokens = getattr(trainer, "_total_train_tokens", None) or 0
+    packing = ctx["packing"]
+    speed = {"tokens_per_s": tokens / max(seconds, 1e-9), "packing_efficiency": packing["non_pad_fraction"]}
+    trainer.log(dict(speed))  # to the logger group (W&B) too
+
+    # 8. Final model + tokenizer (decoding template) + resolved config in <run_dir>/final/.
+    final = run_dir / "final"
+    if t.peft.kind == "none":
+        trainer.save_model(str(final))
+    else:
+        trainer.save_model(str(run_dir / "adapter"))
+        if t.peft.merge_after and trainer.is_world_process_zero():
+            merge_adapter(ctx["source"], run_dir / "adapter", final, trainer.model.dtype, cfg.model.trust_remote_code)
+    trainer.accelerator.wait_for_everyone()
+    metrics = {
+        "global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
+        "train_loss": result.training_loss, "train_tokens": tokens, "world_size": ctx["world"], **speed,
+        "packing": {**packing, "strategy": t.packing_strategy if t.packing else "none", "block_size": t.block_size},
+        "eval_loss": [h["eval_loss"] for h in trainer.state.log_history if "eval_loss" in h],
+        "log_history": trainer.state.log_history, "final_dir": str(final) if final.exists() else None,
+    }
+    if trainer.is_world_process_zero():
+        tokenizer = trainer.processing_class
+        tokenizer.chat_template = ctx["decoding_template"]
+        if final.exists():
+            tokenizer.save_pretrained(str(final))
+            copy_config(run_dir, final)
+        write_json(run_dir / "train_metrics.json", metrics)
+        print(f"[sft] {trainer.state.global_step} steps, loss {result.training_loss:.4f}, "
+              f"{speed['tokens_per_s']:.0f} tokens/s, non-pad {packing['non_pad_fraction']:.3f} -> {final}", flush=True)
+    return metrics
+
+
+def build_trainer(cfg, run_dir):
+    """Steps 1-6: weights, tokenizer, data, TRL arguments, model, trainer (tests inspect its batches)."""
     quiet_warnings()
     import torch
     from transformers import AutoModelForCausalLM
@@ -81,47 +128,13 @@ def train(cfg, run_dir):
     if t.packing and t.packing_strategy == "wrapped":
         trainer.train_dataset = drop_remainder(trainer.train_dataset, t.block_size)
         if trainer.eval_dataset is not None:
-            trainer.eval_dataset = drop_remainder(trainer.eval_dataset, t.block_size) or trainer.eval_dataset
+            full = drop_remainder(trainer.eval_dataset, t.block_size)
+            trainer.eval_dataset = full if len(full) else trainer.eval_dataset  # a test split under one block stays
     packing = packing_efficiency(trainer.train_dataset, t.block_size, t.packing, t.per_device_batch_size)
     log.info("sft: %d training rows of up to %d tokens, non-pad fraction %.3f", packing["rows"], t.block_size, packing["non_pad_fraction"])
     trainer.args.max_steps = cap_steps(args, packing["rows"], world)  # train.max_steps caps the epochs, never extends them
 
-    # 7. Train, resuming from the newest complete checkpoint in this run dir.
-    resume = last_checkpoint(Path(args.output_dir)) if t.resume == "auto" else None
-    if resume:
-        log.info("sft: resuming from %s", resume)
-    start = time.time()
-    result = trainer.train(resume_from_checkpoint=resume)
-    seconds = time.time() - start
-    tokens = getattr(trainer, "_total_train_tokens", None) or 0
-    speed = {"tokens_per_s": tokens / max(seconds, 1e-9), "packing_efficiency": packing["non_pad_fraction"]}
-    trainer.log(speed)
-
-    # 8. Final model + tokenizer (decoding template) + resolved config in <run_dir>/final/.
-    final = run_dir / "final"
-    if t.peft.kind == "none":
-        trainer.save_model(str(final))
-    else:
-        trainer.save_model(str(run_dir / "adapter"))
-        if t.peft.merge_after and trainer.is_world_process_zero():
-            merge_adapter(source, run_dir / "adapter", final, model.dtype, cfg.model.trust_remote_code)
-    trainer.accelerator.wait_for_everyone()
-    metrics = {
-        "global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
-        "train_loss": result.training_loss, "train_tokens": tokens, "world_size": world, **speed,
-        "packing": {**packing, "strategy": t.packing_strategy if t.packing else "none", "block_size": t.block_size},
-        "eval_loss": [h["eval_loss"] for h in trainer.state.log_history if "eval_loss" in h],
-        "log_history": trainer.state.log_history, "final_dir": str(final) if final.exists() else None,
-    }
-    if trainer.is_world_process_zero():
-        tokenizer.chat_template = decoding_template
-        if final.exists():
-            tokenizer.save_pretrained(str(final))
-            copy_config(run_dir, final)
-        write_json(run_dir / "train_metrics.json", metrics)
-        print(f"[sft] {trainer.state.global_step} steps, loss {result.training_loss:.4f}, "
-              f"{speed['tokens_per_s']:.0f} tokens/s, non-pad {packing['non_pad_fraction']:.3f} -> {final}", flush=True)
-    return metrics
+    return trainer, {"source": source, "decoding_template": decoding_template, "packing": packing, "world": world}
 
 
 def _attention(cpu: bool) -> str:
