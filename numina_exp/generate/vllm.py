@@ -206,8 +206,11 @@ class VLLMStreamer:
         self._ids = itertools.count()
 
     def submit(self, prompt: str, sampling: Sampling, key: GenKey) -> None:
+        from vllm.sampling_params import RequestOutputKind
         rid = f"sctir-{next(self._ids)}"
-        self.engine.add_request(rid, prompt, sampling_params(sampling, request_seed(sampling.seed, key)))
+        params = sampling_params(sampling, request_seed(sampling.seed, key))
+        params.output_kind = RequestOutputKind.FINAL_ONLY  # no per-step partial outputs to detokenize
+        self.engine.add_request(rid, prompt, params)
         self._keys[rid] = key
 
     def pending(self) -> int:
