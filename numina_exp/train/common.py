@@ -46,16 +46,21 @@ def drop_remainder(dataset, block_size: int):
     return dataset.filter(lambda ex: len(ex["input_ids"]) == block_size)
 
 
-def packing_efficiency(dataset, block_size: int, packed: bool, batch_size: int) -> dict:
-    """Non-pad fraction: packed rows -> tokens / (rows x block_size); unpacked -> tokens / padded batch
-    slots, for per-device batches in dataset order (the sampler shuffles; the expectation is similar)."""
+def packing_efficiency(dataset, block_size: int, packed: bool, batch_size: int, padding_free: bool = False) -> dict:
+    """`row_fill`: tokens / (rows x block_size) for packed rows, tokens / padded slots of per-device batches
+    (in dataset order; the sampler shuffles, the expectation is similar) without packing.
+    `non_pad_fraction`: the share of the tensors the model computes on that are real tokens: the row fill,
+    except padding-free batches (bfd), which carry no padding at all (1.0); their row fill only sets how
+    many rows (hence optimizer steps) an epoch takes."""
     lengths = [len(ids) for ids in dataset["input_ids"]]
     tokens = sum(lengths)
     if packed:
         slots = len(lengths) * block_size
     else:
         slots = sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size]) for i in range(0, len(lengths), batch_size))
-    return {"rows": len(lengths), "tokens": tokens, "slots": slots, "non_pad_fraction": tokens / max(slots, 1)}
+    fill = tokens / max(slots, 1)
+    return {"rows": len(lengths), "tokens": tokens, "slots": slots, "row_fill": fill,
+            "non_pad_fraction": 1.0 if padding_free else fill}
 
 
 def cap_steps(args, rows: int, world: int) -> int:

@@ -130,8 +130,9 @@ def build_trainer(cfg, run_dir):
         if trainer.eval_dataset is not None:
             full = drop_remainder(trainer.eval_dataset, t.block_size)
             trainer.eval_dataset = full if len(full) else trainer.eval_dataset  # a test split under one block stays
-    packing = packing_efficiency(trainer.train_dataset, t.block_size, t.packing, t.per_device_batch_size)
-    log.info("sft: %d training rows of up to %d tokens, non-pad fraction %.3f", packing["rows"], t.block_size, packing["non_pad_fraction"])
+    packing = packing_efficiency(trainer.train_dataset, t.block_size, t.packing, t.per_device_batch_size, trainer.padding_free)
+    log.info("sft: %d training rows of up to %d tokens, row fill %.3f, non-pad fraction %.3f", packing["rows"], t.block_size,
+             packing["row_fill"], packing["non_pad_fraction"])
     trainer.args.max_steps = cap_steps(args, packing["rows"], world)  # train.max_steps caps the epochs, never extends them
 
     return trainer, {"source": source, "decoding_template": decoding_template, "packing": packing, "world": world}
