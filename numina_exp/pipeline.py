@@ -54,6 +54,7 @@ def run(cfg: DictConfig, run_dir: Path):
         stage_dir = Path(run_dir) / f"{i}_{name}"
         if i > 0 and model_dir is not None:
             hand_off(stage, model_dir)
+            changes = [c for c in changes if not c.startswith("model:")] + [f"model: the previous stage's output {model_dir}"]
         print(f"\n=== pipeline stage {i + 1}/{len(stages)}: {name} (method={stage.method.name}) -> {stage_dir}", flush=True)
         prepare_run(stage, scale_changes=changes, run_dir=stage_dir)
         result = method_fn(stage.method.name)(stage, stage_dir)

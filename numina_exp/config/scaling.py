@@ -18,15 +18,19 @@ def _cap(cfg: DictConfig, key: str, cap, changes: list) -> None:
 
 def apply_scale(cfg: DictConfig) -> list[str]:
     """Mutates cfg in place; returns a human-readable list of what changed."""
+    from ..registry import METHODS
+
     s = cfg.scale
     changes: list[str] = []
     if s.name == "full":
         return changes
+    needs = METHODS[cfg.method.name].needs if cfg.method.name in METHODS else ()
+    uses_model = bool({"model", "backend"} & set(needs))
     with open_dict(cfg):
-        if s.tiny_model:
+        if s.tiny_model and uses_model and not cfg.model.path:
             changes.append(f"model: {cfg.model.hub_id} -> its tiny {cfg.model.arch} twin "
                            f"(hidden {cfg.model.tiny.hidden_size}, {cfg.model.tiny.num_hidden_layers} layers), random init")
-        if s.sample_data and cfg.data.sample_path:
+        if s.sample_data and cfg.data.sample_path and "data" in needs:
             changes.append(f"data: {cfg.data.path or cfg.data.hub_id} -> shipped sample {cfg.data.sample_path}")
         _cap(cfg, "train.max_steps", s.max_train_steps, changes)
         _cap(cfg, "data.max_rows", s.max_train_rows, changes)
