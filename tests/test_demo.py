@@ -1,0 +1,37 @@
+"""The main job (`make demo`) end to end on CPU: stage 1 -> stage 2 (from stage 1) -> SC-TIR eval."""
+import json
+
+import yaml
+
+from helpers import run_cli
+
+
+def test_demo_pipeline_end_to_end(tmp_path):
+    run = tmp_path / "demo"
+    proc = run_cli(["+experiment=demo", "scale=cpu", f"hydra.run.dir={run}"], timeout=1200,
+                   env={"NUMINA_EXP_CACHE": str(tmp_path / "cache")})
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    stages = json.loads((run / "pipeline.json").read_text())
+    assert [s["stage"] for s in stages] == ["stage1_cot", "stage2_tir", "eval_sc_tir"]
+    s1, s2, ev = (run / f"{i}_{s['stage']}" for i, s in enumerate(stages))
+
+    # stage 2 starts from stage 1's output, and the eval decodes stage 2's output
+    assert (s1 / "final" / "config.json").exists() and (s2 / "final" / "config.json").exists()
+    assert yaml.safe_load((s2 / "resolved_config.yaml").read_text())["train"]["init_from"] == str(s1 / "final")
+    assert yaml.safe_load((ev / "resolved_config.yaml").read_text())["model"]["path"] == str(s2 / "final")
+
+    # training really happened: the recipe's data, real steps, the loss went down
+    for stage in (s1, s2):
+        metrics = json.loads((stage / "train_metrics.json").read_text())
+        assert metrics["global_step"] >= 2
+        assert metrics["eval_loss"][-1] < metrics["eval_loss"][0], metrics["eval_loss"]  # one per epoch
+
+    # the evaluation graded every problem of the four validation suites and wrote its report
+    results = json.loads((ev / "results.json").read_text())
+    rows = [json.loads(line) for line in (ev / "per_problem.jsonl").read_text().splitlines()]
+    assert results["problems"] == len(rows) == 16
+    assert {r["suite"] for r in rows} == {"amc", "aime", "math_l4", "math_l5"}
+    assert all("answer" in r and "votes" in r and "copies" in r for r in rows)
+    assert (ev / "report.md").exists() and (ev / "nm_grid.png").exists()
+    gens = (ev / "generations.jsonl").read_text().splitlines()
+    assert len(gens) >= 16 * 4  # at least one generation per copy per problem
