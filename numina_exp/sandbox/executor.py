@@ -29,7 +29,13 @@ from .rules import Prepared, get_rules, signal_name
 log = logging.getLogger(__name__)
 
 START_TIMEOUT_S = 60.0  # a cold zygote imports numpy and sympy
-GRACE_S = 5.0  # beyond timeout_s, for the zygote's own kill/cleanup, before we call it hung
+GRACE_S = 5.0  # beyond the wall limit, for the zygote's own kill/cleanup, before we call it hung
+WALL_FACTOR = 4.0  # the timeout counts the snippet's own time (see zygote.py); a starved one ends at this x timeout_s
+
+
+def wall_limit(timeout_s: float) -> float:
+    """Wall seconds after which the zygote kills a snippet however little of the machine it got."""
+    return WALL_FACTOR * timeout_s
 
 
 class WorkerDied(Exception):
@@ -92,7 +98,7 @@ class _Worker:
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             raise WorkerDied("died") from None
-        deadline = time.monotonic() + timeout_s + GRACE_S
+        deadline = time.monotonic() + wall_limit(timeout_s) + GRACE_S
         while True:
             msg = self._read_msg(deadline)
             if msg.get("id") == req["id"] and msg.get("event") == "done":
@@ -229,7 +235,7 @@ class Executor:
 
     def _execute(self, w: _Worker, prep: Prepared, rid: int) -> ExecResult:
         req = {"id": rid, "script": prep.script, "timeout": self.cfg.timeout_s, "echo": prep.echo,
-               "preload": prep.preload}
+               "preload": prep.preload, "wall_limit": wall_limit(self.cfg.timeout_s)}
         t0 = time.monotonic()
         for attempt in range(2):
             try:
@@ -237,6 +243,8 @@ class Executor:
                 break
             except WorkerDied as e:
                 started = w.ready
+                log.warning("sandbox worker %d (%s) %s %s; restarting it", w.index, self.mode, e,
+                            "while running a snippet" if started else "before it was ready")
                 w.stop()
                 if started or attempt:  # the snippet ran and took the worker down (or it never came up)
                     if not started:
@@ -255,6 +263,7 @@ class Executor:
         else:
             status, detail = "error", ""
         r = ExecResult(status=status, stdout=msg["stdout"], stderr=msg["stderr"], elapsed_s=msg["elapsed"],
+                       wall_s=msg.get("wall", msg["elapsed"]),
                        returncode=rc, truncated=msg["truncated"], script_path=msg["script_path"], detail=detail,
                        leftovers=msg.get("leftovers", 0))
         r.feedback = self._render(r, prep)

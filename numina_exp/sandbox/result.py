@@ -11,7 +11,9 @@ class ExecResult:
     status: str  # ok | error (non-zero exit) | timeout | killed (signal, or the worker died) | refused
     stdout: str = ""
     stderr: str = ""
-    elapsed_s: float = 0.0  # the snippet's own run time (fork to exit), not queueing
+    elapsed_s: float = 0.0  # the snippet's own run time, what the timeout counts: fork to exit, less the time it
+    # waited for a CPU (machine load), plus the CPU time of its other threads and processes; never queueing
+    wall_s: float = 0.0  # fork to exit on the wall clock
     feedback: str = ""  # text for the model's context, rendered by the active rules
     returncode: int | None = None  # negative: killed by that signal; None: never ran / no exit status
     truncated: bool = False  # stdout or stderr went past max_output_bytes (the rest was discarded)

@@ -3,12 +3,17 @@
 Started as `python -I -B zygote.py '<json settings>'` (inside bwrap, or directly in `process` mode). It imports
 math, numpy and sympy once, then serves JSON-line requests on stdin: for each snippet it writes the script to a
 fresh scratch dir, forks one child that runs it as `__main__` with fd-level stdout/stderr pipes and rlimits,
-supervises it (wall-clock timeout, capped output), then kills every leftover process and wipes the scratch
+supervises it (timeout on the snippet's own time, capped output), then kills every leftover process and wipes the scratch
 space, so the next snippet starts from the same pristine state. The zygote itself never runs user code.
 
 Replies (JSON lines on the protocol fd, the original stdout): {"event": "ready"} once, then per request
 {"id", "event": "started", "pid"} and {"id", "event": "done", "returncode", "timed_out", "stdout", "stderr",
-"truncated", "elapsed", "leftovers"}.
+"truncated", "elapsed", "wall", "leftovers"}.
+
+The timeout counts the snippet's *own* time, not the machine's load: wall time since the fork minus the time its
+process sat runnable waiting for a CPU that something else had (/proc/<pid>/schedstat), plus the CPU time of any
+other process the snippet started (a fork bomb is charged for its forks). Sleeping and blocking count; a busy host
+does not. A hard wall limit (`wall_limit` in the request) still ends a snippet that is starved for too long.
 """
 import ast
 import atexit
@@ -81,6 +86,49 @@ def _in_own_pid_namespace() -> bool:
         return False
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _run_delay(pid: int) -> float | None:
+    """Seconds this task has spent runnable but waiting for a CPU; None when the kernel does not say."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cpu(proc: str, reaped: bool = False) -> float:
+    """CPU seconds of /proc/<pid> (all its threads; with `reaped`, plus its reaped children's) or of
+    /proc/<pid>/task/<tid> (that thread)."""
+    try:
+        with open(f"{proc}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if reaped else 0)
+        return ticks / CLK_TCK
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def _descendants(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tids = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{p}/task/{tid}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except OSError:
+                continue
+            out += kids
+            todo += kids
+    return out
+
+
 class Zygote:
     def __init__(self, settings: dict):
         self.s = settings
@@ -127,14 +175,27 @@ class Zygote:
         os.close(w_out)
         os.close(w_err)
         self.send({"id": req["id"], "event": "started", "pid": pid})
-        out = self._supervise(pid, r_out, r_err, float(req["timeout"]), int(self.s["max_output_bytes"]), t0)
+        timeout = float(req["timeout"])
+        wall_limit = max(float(req.get("wall_limit") or 0.0), timeout)
+        out = self._supervise(pid, r_out, r_err, timeout, wall_limit, int(self.s["max_output_bytes"]), t0)
         out["leftovers"] = self._kill_leftovers(pid)
         self._wipe(scratch)
         out.update(id=req["id"], event="done", script_path=path)
         return out
 
-    def _supervise(self, pid, r_out, r_err, timeout, cap, t0) -> dict:
-        deadline = t0 + timeout
+    def _own_time(self, pid: int, wall: float) -> tuple[float, int]:
+        """(the snippet's own time so far, how many other processes it has): see the module docstring. `pid` is
+        alive or an unreaped zombie. Every other process under the zygote belongs to this snippet (subreaper)."""
+        delay = _run_delay(pid)
+        own = wall - min(delay, wall) if delay is not None else wall
+        others = [p for p in _descendants(os.getpid()) if p != pid]
+        # CPU time of everything else the snippet runs: its other threads, its (reaped or live) processes
+        own += max(_cpu(f"/proc/{pid}", reaped=True) - _cpu(f"/proc/{pid}/task/{pid}"), 0.0)
+        own += sum(_cpu(f"/proc/{p}") for p in others)
+        return own, len(others)
+
+    def _supervise(self, pid, r_out, r_err, timeout, wall_limit, cap, t0) -> dict:
+        hard_deadline = t0 + wall_limit
         bufs = {r_out: bytearray(), r_err: bytearray()}
         open_fds = [r_out, r_err]
         try:  # readable when the child exits: no polling
@@ -143,19 +204,33 @@ class Zygote:
             pidfd = None
         truncated = timed_out = False
         status = None
+        own = 0.0
+        check_at = t0 + timeout  # own time <= wall time (plus other processes' CPU: checked sooner then)
         while True:
             if status is None:
-                got, st = os.waitpid(pid, os.WNOHANG)
-                if got:
-                    status = st
+                now = time.monotonic()
+                exited = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+                if exited or now >= check_at or now >= hard_deadline:
+                    own, others = self._own_time(pid, now - t0)  # before reaping: the zombie still has its stats
+                    if exited:
+                        _, status = os.waitpid(pid, 0)
+                    elif own >= timeout or now >= hard_deadline:
+                        timed_out = True
+                        break
+                    else:  # the own-time clock runs at most 1 + (CPUs its other processes can use) x the wall
+                        rate = 1 + min(others, os.cpu_count() or 1)
+                        check_at = now + max((timeout - own) / rate, 0.002)
             if status is not None and not open_fds:
                 break
             now = time.monotonic()
-            if now >= deadline:
-                timed_out = status is None
-                break
+            if now >= hard_deadline:
+                if status is None:
+                    continue  # -> timed out, above
+                break  # the child has exited but a grandchild keeps its pipes busy
             # once the child has exited, only drain what is already there (a grandchild may hold the pipe)
-            wait = 0.0 if status is not None else min(deadline - now, 0.05 if pidfd is None else 1.0)
+            wait = 0.0 if status is not None else min(check_at - now, hard_deadline - now,
+                                                      0.05 if pidfd is None else 1.0)
+            wait = max(wait, 0.0)
             watch = open_fds + ([pidfd] if pidfd is not None and status is None else [])
             if not open_fds and pidfd is None:
                 time.sleep(min(wait, 0.002))
@@ -175,14 +250,15 @@ class Zygote:
                     truncated = True
                     data = data[:max(room, 0)]
                 bufs[fd] += data
-        elapsed = time.monotonic() - t0
+        wall = time.monotonic() - t0
         if status is None:
             _kill_group(pid)
             _, status = os.waitpid(pid, 0)
+            timed_out = not os.WIFEXITED(status)  # it exited on its own just before the kill: say how
         for fd in (r_out, r_err) + ((pidfd,) if pidfd is not None else ()):
             os.close(fd)
         rc = os.waitstatus_to_exitcode(status)
-        return {"returncode": rc, "timed_out": timed_out, "truncated": truncated, "elapsed": elapsed,
+        return {"returncode": rc, "timed_out": timed_out, "truncated": truncated, "elapsed": own, "wall": wall,
                 "stdout": bufs[r_out].decode("utf-8", "replace"), "stderr": bufs[r_err].decode("utf-8", "replace")}
 
     def _kill_leftovers(self, pid: int) -> int:

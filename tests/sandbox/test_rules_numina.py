@@ -110,7 +110,9 @@ PARITY = [
 def reference():
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda c: reference_feedback(c, timeout_s=1.5, wall_s=3 if "while" in c else 60), PARITY))
+        # the numina rules turn the `while` block into an IndentationError (print(    pass)): nothing loops, so
+        # every block gets a wall limit that a loaded machine cannot hit just starting python
+        return list(pool.map(lambda c: reference_feedback(c, timeout_s=1.5, wall_s=60), PARITY))
 
 
 @pytest.mark.parametrize("level", ["bwrap", "process"])
