@@ -50,7 +50,13 @@ def sft_cli(tmp: Path) -> None:
     rc, secs, tail = cli(["+experiment=stage1_cot", "scale=cpu", "train.max_steps=30", "train.learning_rate=1e-3",
                           f"hydra.run.dir={run_dir}"], timeout=240)
     metrics = run_dir / "train_metrics.json"
-    record("sft_cli_bf16", rc=rc, seconds=round(secs, 1), final_exists=(run_dir / "final" / "config.json").exists(),
+    args = {}
+    if (run_dir / "final" / "training_args.bin").exists():
+        import torch
+        targs = torch.load(run_dir / "final" / "training_args.bin", weights_only=False)
+        args = {k: getattr(targs, k, None) for k in ("bf16", "use_cpu", "gradient_checkpointing", "gradient_checkpointing_kwargs",
+                                                     "learning_rate", "max_length", "packing_strategy")}
+    record("sft_cli_bf16", rc=rc, seconds=round(secs, 1), final_exists=(run_dir / "final" / "config.json").exists(), trl_args=args,
            metrics=json.loads(metrics.read_text()) if metrics.exists() else None, tail=tail if rc else tail[-600:])
 
 
