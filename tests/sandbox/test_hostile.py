@@ -171,6 +171,6 @@ def test_no_state_leaks(clean):
               "os.path.exists('/tmp/left.txt'), os.path.exists('/dev/shm/left.txt'), 'GLOBAL' in globals())")
     for _ in range(2):  # twice so that both workers have seen a `first`
         r = clean.run([first, first])
-        assert all(x.status == "ok" for x in r), [x.stderr for x in r]
+        assert all(x.status == "ok" for x in r), [(x.status, x.detail, x.elapsed_s, x.stderr) for x in r]
     for r in clean.run([second, second]):
         assert r.stdout.strip() == "3.141592653589793 pi False False False False"
