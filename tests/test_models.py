@@ -79,3 +79,20 @@ def test_twin_is_cached_and_deterministic(tmp_path, monkeypatch):
     second = resolve_model_source(cfg)
     w2 = load_model(cfg, second, device="cpu").state_dict()
     assert second != first and all(torch.equal(w1[k], w2[k]) for k in w1)
+
+
+def test_concurrent_builders_share_one_twin(tmp_path):
+    """The ranks of a distributed run build the same twin at once (same cache): all must succeed."""
+    import subprocess
+    import sys
+
+    code = ("from helpers import compose_cfg\nfrom numina_exp.models import resolve_model_source\n"
+            "print(resolve_model_source(compose_cfg(['model=tiny_llama'])))")
+    env = {**__import__("os").environ, "NUMINA_EXP_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(CONF.parent / "tests")}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [o[1][-1500:] for o in outs]
+    paths = {o[0].strip().splitlines()[-1] for o in outs}
+    assert len(paths) == 1 and Path(paths.pop(), "model.safetensors").exists()
+    assert not list((tmp_path / "cache" / "tiny").glob("*.tmp*")), "no half-written entry left behind"

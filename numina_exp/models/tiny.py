@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
-from .tokenizer import build_tokenizer, cache_root
+from .tokenizer import build_tokenizer, cache_root, publish_dir
 
 
 def tiny_config(arch: str, tiny: dict, tokenizer):
@@ -44,9 +45,8 @@ def materialize_tiny(model_cfg, template: str = "numina") -> Path:
     config = tiny_config(model_cfg.arch, tiny, tok)
     torch.manual_seed(tiny["seed"])
     model = AutoModelForCausalLM.from_config(config)
-    tmp = out.with_name(out.name + ".tmp")
+    tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     model.save_pretrained(str(tmp))
     tok.save_pretrained(str(tmp))
-    if not out.exists():
-        tmp.rename(out)
+    publish_dir(tmp, out)
     return out

@@ -64,4 +64,17 @@ def _train(corpus: list[str], vocab_size: int, out: Path) -> None:
                                    model_max_length=4096, chat_template=CHAT_TEMPLATES["numina"])
     tmp = out.with_name(out.name + f".tmp{os.getpid()}")
     fast.save_pretrained(str(tmp))
-    tmp.rename(out) if not out.exists() else None  # atomic: concurrent builders agree on the result
+    publish_dir(tmp, out)
+
+
+def publish_dir(tmp: Path, out: Path) -> None:
+    """Move a fully written cache entry into place. Several processes (e.g. the ranks of a distributed
+    run) may build the same deterministic entry at once: the first rename wins, the others drop theirs."""
+    import shutil
+
+    try:
+        tmp.rename(out)
+    except OSError:
+        if not out.exists():
+            raise
+        shutil.rmtree(tmp, ignore_errors=True)
