@@ -1,19 +1,17 @@
 """DeepSpeed ZeRO-3 over 2 CPU processes through the entrypoint's `accelerate launch` re-launch: a few
 steps, a gathered full checkpoint in final/, and resume after kill -9 of the whole process group.
-Slow (DeepSpeed JIT-builds its shm op on first use, ~2 min, cached afterwards): `make test-all`."""
+In the default run (about a minute; on a fresh machine DeepSpeed first JIT-builds its shm op, ~2 min,
+cached in ~/.cache/torch_extensions afterwards)."""
 import os
 import signal
 import subprocess
 import time
 
-import pytest
 import yaml
 
 from .conftest import PY, REPO, TINY, metrics, run_cli
 
 ZERO3 = ["+experiment=stage2_tir", *TINY, "distributed=zero3", "launch.processes=2", "train.per_device_batch_size=2"]
-
-pytestmark = pytest.mark.slow
 
 
 def test_zero3_two_cpu_processes_saves_full_checkpoint(tmp_path):
