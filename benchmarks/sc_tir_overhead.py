@@ -107,14 +107,19 @@ def split(results, wall):
     return gen, ex, other
 
 
-def main() -> None:
+def parse_args():
+    """The workload, shared with sc_tir_pipelining.py so both measure the same thing."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--max-new-tokens", type=int, default=256)
     ap.add_argument("--problems", type=int, default=10)
     ap.add_argument("--n", type=int, default=16)
     ap.add_argument("--m", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
     setup_env()
     t0 = time.perf_counter()
     model_dir = smollm_dir()

@@ -9,20 +9,13 @@ the texts the same in both runs; the script checks that the answers agree and pr
 """
 from __future__ import annotations
 
-import argparse
 import time
 
-from sc_tir_overhead import base_overrides, make_cfg, problems, run_decode, setup_env, smollm_dir, split
+from sc_tir_overhead import base_overrides, make_cfg, parse_args, problems, run_decode, setup_env, smollm_dir, split
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--max-new-tokens", type=int, default=256)
-    ap.add_argument("--problems", type=int, default=10)
-    ap.add_argument("--n", type=int, default=16)
-    ap.add_argument("--m", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=0)
-    args = ap.parse_args()
+    args = parse_args()
     setup_env()
     model_dir = smollm_dir()
     from numina_exp.decode import make_decoder

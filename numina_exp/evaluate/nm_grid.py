@@ -168,9 +168,7 @@ def grid_markdown(grid: dict, ns: Sequence[int] | None = None) -> str:
 
 
 def plot_heatmap(grid: dict, path: str | Path, title: str = "SC-TIR accuracy by width n and depth m (one pass)") -> Path:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from numina_exp.report.plots import plt, save_figure
 
     acc = 100 * np.array(grid["accuracy"])
     fig, ax = plt.subplots(figsize=(4 + 0.6 * len(grid["ms"]), 2 + 0.12 * len(grid["ns"]) + 2))
@@ -186,11 +184,7 @@ def plot_heatmap(grid: dict, path: str | Path, title: str = "SC-TIR accuracy by 
                 ax.text(j, i, f"{acc[i, j]:.0f}", ha="center", va="center", color="w", fontsize=7)
     fig.colorbar(im, ax=ax, label="accuracy %")
     ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def write_grid(grid: dict, out_dir: str | Path) -> dict[str, Path]:

@@ -54,10 +54,9 @@ def compare_plot(runs: list[dict], path: str | Path) -> Path | None:
     suites = list(dict.fromkeys(s for r in runs for s in (r.get("by_suite") or {})))
     if not suites:
         return None
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+
+    from .plots import plt, save_figure
 
     fig, ax = plt.subplots(figsize=(max(4.0, 1.4 * len(suites) + 1), 3.2))
     w = 0.8 / len(runs)
@@ -69,11 +68,7 @@ def compare_plot(runs: list[dict], path: str | Path) -> Path | None:
     ax.set_xticks(np.arange(len(suites)), suites)
     ax.set_ylabel("accuracy % (mean ± std over seeds)")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def compare(run_dirs: list[str | Path], out: str | Path | None = None) -> str:

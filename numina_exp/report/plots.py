@@ -10,6 +10,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def save_figure(fig, path: str | Path) -> Path:
+    """Every report figure is written the same way (tight layout, 110 dpi) and closed."""
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def accuracy_by_suite_seed(summary: dict, path: str | Path) -> Path:
     suites = list(summary["by_suite"])
     if len(suites) > 1:
@@ -27,11 +36,7 @@ def accuracy_by_suite_seed(summary: dict, path: str | Path) -> Path:
     ax.set_ylim(0, 100)
     ax.set_title(f"{summary['suite']}: accuracy by suite and seed", fontsize=9)
     ax.legend(fontsize=7, ncols=min(len(seeds) + 1, 6))
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def agreement_histogram(records: list[dict], path: str | Path) -> Path:
@@ -47,11 +52,7 @@ def agreement_histogram(records: list[dict], path: str | Path) -> Path:
     ax.set_xlabel("answer agreement (winner's share of valid votes)")
     ax.set_ylabel("problems x seeds")
     ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
 
 
 def agreement(record: dict) -> float | None:
