@@ -146,6 +146,7 @@ def check_backend(cfg: DictConfig) -> None:
         if not b.path:
             raise ConfigError("backend.path", "the replay backend needs saved generations", "set backend.path=RUN_DIR/generations.jsonl")
         _file("backend.path", b.path)
+        _replay_covers_width(cfg)
     if b.data_parallel_size > 1 and b.name != "vllm":
         raise ConfigError("backend.data_parallel_size", f"data-parallel engines are a vllm option (backend={b.name})",
                           "use backend=vllm, or backend.data_parallel_size=1")
@@ -154,6 +155,25 @@ def check_backend(cfg: DictConfig) -> None:
                           "use backend=hf, or drop backend.static_cache/backend.compile")
     if b.compile and not b.static_cache:
         raise ConfigError("backend.compile", "torch.compile of generate needs a static KV cache", "also set backend.static_cache=true")
+
+
+def _replay_covers_width(cfg: DictConfig) -> None:
+    """Fail before decoding when the saved generations hold fewer copies per problem than decoding.n
+    (depth and missing problems can only be known per problem; the backend names those)."""
+    import json
+
+    copies: dict[str, int] = {}
+    with open(cfg.backend.path) as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                copies[row["problem_id"]] = max(copies.get(row["problem_id"], 0), int(row["copy"]) + 1)
+    if not copies:
+        raise ConfigError("backend.path", f"{cfg.backend.path} holds no generations", "point it at a non-empty generations.jsonl")
+    width = min(copies.values())
+    if cfg.decoding.n > width:
+        raise ConfigError("decoding.n", f"{cfg.backend.path} holds only {width} copies for some problems, decoding.n={cfg.decoding.n}",
+                          f"set decoding.n<={width} (any n and m the file covers can be replayed)")
 
 
 def check_eval(cfg: DictConfig) -> None:

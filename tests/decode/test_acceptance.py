@@ -63,4 +63,5 @@ def test_acceptance_smaller_n_m_and_cleaned_notebook(saved):
 def test_acceptance_beyond_the_file_is_a_clear_error(saved):
     proc, _ = _run(saved, "wide", "decoding.n=7")
     assert proc.returncode != 0
-    assert "copy 6 step 0" in proc.stderr and "decoding.n up to 6" in proc.stderr
+    # caught at validation, before any decoding: the error names the key and the file's width
+    assert "config error at `decoding.n`" in proc.stderr and "holds only 6 copies" in proc.stderr

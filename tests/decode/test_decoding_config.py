@@ -10,7 +10,9 @@ from numina_exp.config.validate import validate
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp("cfg")
     (d / "p.jsonl").write_text('{"id": "a", "problem": "1+1?", "answer": "2"}\n')
-    (d / "g.jsonl").write_text('{"problem_id": "a", "copy": 0, "step": 0, "text": "2", "num_tokens": 1, "finish_reason": "eos"}\n')
+    line = '{{"problem_id": "a", "copy": {c}, "step": 0, "text": "2", "num_tokens": 1, "finish_reason": "eos"}}\n'
+    (d / "g.jsonl").write_text("".join(line.format(c=c) for c in range(48)))  # wide enough for every strategy
+    (d / "narrow.jsonl").write_text(line.format(c=0) + line.format(c=1))
     return d
 
 
@@ -23,6 +25,14 @@ def _base(files):
 def test_every_strategy_with_every_backend(files, strategy, backend):
     extra = [f"backend.path={files / 'g.jsonl'}"] if backend == "replay" else []
     validate(compose_cfg(_base(files) + [f"decoding={strategy}", f"backend={backend}", *extra]))
+
+
+def test_replay_narrower_than_n_fails_before_decoding(files):
+    cfg = compose_cfg(_base(files) + ["decoding=sc_tir", "backend=replay", f"backend.path={files / 'narrow.jsonl'}"])
+    with pytest.raises(ConfigError, match=r"decoding\.n.*holds only 2 copies"):
+        validate(cfg)
+    cfg.decoding.n = 2
+    validate(cfg)
 
 
 @pytest.mark.parametrize("bad,key", [
