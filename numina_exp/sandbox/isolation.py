@@ -58,6 +58,14 @@ def clean_env(token: str, home: str = "/tmp") -> dict[str, str]:
     }
 
 
+def tmp_keep_paths() -> list[str]:
+    """What the zygote must still see under the private /tmp: the interpreter's install and the zygote
+    script, when they live under the host's /tmp. Bound read-only, exactly these paths (not the whole
+    checkout), and left alone by the per-snippet wipe of /tmp."""
+    need = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, ZYGOTE.parent)}
+    return sorted(p for p in need if p.startswith("/tmp/") and os.path.isdir(p))
+
+
 def bwrap_argv(exe: str, tmpfs_mb: int) -> list[str]:
     """Read-only /, private size-capped /tmp and /dev/shm, new /proc and /dev, every namespace unshared (no
     network), no capabilities (even when started as root), killed with its parent. $HOME is hidden behind an
@@ -65,6 +73,8 @@ def bwrap_argv(exe: str, tmpfs_mb: int) -> list[str]:
     size = str(int(tmpfs_mb) << 20)
     argv = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
             "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
+    for p in tmp_keep_paths():  # a checkout or venv under /tmp (CI clones, scratch dirs): the zygote needs it
+        argv += ["--ro-bind", p, p]
     home = os.path.realpath(os.path.expanduser("~"))
     if home not in ("/", "/tmp") and os.path.isdir(home):
         argv += ["--tmpfs", home]
@@ -83,8 +93,8 @@ def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int) -> tupl
     """(argv, env, host scratch dir to delete afterwards or None) for one worker's zygote."""
     token = uuid.uuid4().hex
     if mode == "bwrap":
-        settings = dict(settings, scratch_root="/tmp", wipe_dirs=["/tmp", "/dev/shm"], mode="bwrap",
-                        strict=False, pdeathsig=True)
+        settings = dict(settings, scratch_root="/tmp", wipe_dirs=["/tmp", "/dev/shm"], wipe_keep=tmp_keep_paths(),
+                        mode="bwrap", strict=False, pdeathsig=True)
         argv = bwrap_argv(shutil.which("bwrap"), tmpfs_mb) + [python, "-I", "-B", str(ZYGOTE), _json(settings)]
         return argv, clean_env(token), None
     host_dir = tempfile.mkdtemp(prefix="numina-sandbox-")

@@ -134,6 +134,7 @@ class Zygote:
         self.s = settings
         self.root = settings["scratch_root"]
         self.wipe = settings.get("wipe_dirs", [])
+        self.keep = tuple(settings.get("wipe_keep", []))
         self.nsinit = settings["mode"] == "bwrap" and _in_own_pid_namespace()
         self.counter = mmap.mmap(-1, 8)  # fork budget shared by the whole lineage of one snippet
         self.n = 0
@@ -299,19 +300,29 @@ class Zygote:
     def _wipe(self, scratch: str) -> None:
         shutil.rmtree(scratch, ignore_errors=True)
         for d in self.wipe:  # bwrap: the private /tmp and /dev/shm start empty for every snippet
+            _empty_dir(d, self.keep)
+
+
+def _empty_dir(d: str, keep: tuple) -> None:
+    """Delete everything in `d` except the read-only binds in `keep` (and the directories leading to them,
+    whose other entries are deleted)."""
+    try:
+        names = os.listdir(d)
+    except OSError:
+        return
+    for name in names:
+        p = os.path.join(d, name)
+        if p in keep:
+            continue
+        if any(k.startswith(p + os.sep) for k in keep):
+            _empty_dir(p, keep)
+        elif os.path.isdir(p) and not os.path.islink(p):
+            shutil.rmtree(p, ignore_errors=True)
+        else:
             try:
-                names = os.listdir(d)
+                os.unlink(p)
             except OSError:
-                continue
-            for name in names:
-                p = os.path.join(d, name)
-                if os.path.isdir(p) and not os.path.islink(p):
-                    shutil.rmtree(p, ignore_errors=True)
-                else:
-                    try:
-                        os.unlink(p)
-                    except OSError:
-                        pass
+                pass
 
 
 def _kill_group(pid: int) -> None:

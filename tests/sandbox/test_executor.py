@@ -144,3 +144,30 @@ def test_default_rules_rendering(ex):
 def test_default_truncation_keeps_head_and_tail():
     t = DefaultRules.truncate("H" * 100 + "M" * 1000 + "T" * 100, 200)
     assert t.startswith("H" * 100) and t.endswith("T" * 100) and "1000 characters omitted" in t
+
+
+def test_bwrap_works_from_a_checkout_under_tmp(tmp_path):
+    """CI clones (and users' scratch checkouts) may live under /tmp, which bwrap replaces with a private
+    tmpfs: the zygote (and a venv there) must stay visible, read-only, and survive the per-snippet wipe."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not bwrap_available():
+        pytest.skip("bubblewrap unavailable here")
+    assert str(tmp_path).startswith("/tmp/")
+    shutil.copytree(Path(__file__).resolve().parents[2] / "numina_exp", tmp_path / "numina_exp",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    code = ("from numina_exp.sandbox import Executor\n"
+            "import numina_exp.sandbox.isolation as iso\n"
+            "assert iso.ZYGOTE.parent.as_posix().startswith('/tmp/'), iso.ZYGOTE\n"
+            "with Executor(isolation='bwrap', workers=1, timeout_s=5) as ex:\n"
+            "    a = ex.run([\"open('/tmp/left.txt', 'w').write('x'); print(1 + 1)\"])[0]\n"
+            "    b = ex.run([\"import os; print(os.path.exists('/tmp/left.txt'))\"])[0]\n"
+            "print(a.status, a.stdout.strip(), b.status, b.stdout.strip())\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().splitlines()[-1] == "ok 2 ok False"

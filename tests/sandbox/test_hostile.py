@@ -77,8 +77,11 @@ def test_write_outside_scratch(clean, target, repo_root):
     name = f"numina_sandbox_probe_{uuid.uuid4().hex[:8]}"
     path = {"REPO": str(repo_root / name), "HOME": os.path.join(os.path.expanduser("~"), name)}.get(target, target)
     try:
+        # Under bwrap a checkout in the host's /tmp (CI clones) sits in the sandbox's private /tmp: the write
+        # "succeeds" there, and is wiped; what matters is that the host never sees it.
+        private = clean.mode == "bwrap" and path.startswith("/tmp/")
         r = run1(clean, f"with open({path!r}, 'w') as f:\n    f.write('pwned')\nprint('wrote')")
-        assert r.status == "error"
+        assert r.status == ("ok" if private else "error")
         assert not os.path.exists(path)
         r = run1(clean, f"import shutil\nshutil.rmtree({str(repo_root / 'numina_exp')!r})")
         assert r.status == "error" and (repo_root / "numina_exp" / "__init__.py").exists()
