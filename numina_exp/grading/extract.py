@@ -107,17 +107,7 @@ def _numina_boxed_content(region: str) -> str | None:
         idx = region.rfind("\\fbox")
         if idx < 0:
             return None
-    depth = 0
-    end = None
-    for i in range(idx, len(region)):
-        c = region[i]
-        if c == "{":
-            depth += 1
-        if c == "}":
-            depth -= 1
-            if depth == 0:
-                end = i
-                break
+    end = _match_braces(region, idx)  # scanning from the backslash, as the notebook does
     if end is None:
         return None
     span = region[idx : end + 1]
