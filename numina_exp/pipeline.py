@@ -65,5 +65,24 @@ def run(cfg: DictConfig, run_dir: Path):
                         "model_out": str(final) if (final / "config.json").exists() else None,
                         "result": result if isinstance(result, (dict, list, str, int, float)) else None})
         (Path(run_dir) / "pipeline.json").write_text(json.dumps(summary, indent=2, default=str))
+    print_summary(summary, run_dir)
     return summary
+
+
+def _headline(entry: dict) -> str:
+    """One line of what a stage produced, read from its own result (nothing recomputed here)."""
+    r = entry["result"] if isinstance(entry["result"], dict) else {}
+    if "eval_loss" in r and r["eval_loss"]:
+        return (f"{r.get('global_step')} steps, eval loss {r['eval_loss'][0]:.4f} -> {r['eval_loss'][-1]:.4f}, "
+                f"{r.get('tokens_per_s', 0):.0f} tokens/s -> {entry['model_out']}")
+    if "per_seed" in r:
+        accs = ", ".join(f"seed {k}: {100 * v['accuracy']:.1f}% ({v['correct']}/{v['total']})" for k, v in r["per_seed"].items())
+        return f"{r.get('suite')} {accs} -> {Path(entry['run_dir']) / 'report.md'}"
+    return entry["run_dir"]
+
+
+def print_summary(summary: list[dict], run_dir: Path) -> None:
+    print(f"\n=== pipeline done: {run_dir}")
+    for entry in summary:
+        print(f"  {entry['stage']:<16} {entry['method']:<9} {_headline(entry)}")
 

@@ -33,5 +33,8 @@ def test_demo_pipeline_end_to_end(tmp_path):
     assert {r["suite"] for r in rows} == {"amc", "aime", "math_l4", "math_l5"}
     assert all("answer" in r and "votes" in r and "copies" in r for r in rows)
     assert (ev / "report.md").exists() and (ev / "nm_grid.png").exists()
+    # the closing summary points at what each stage produced
+    tail = proc.stdout[proc.stdout.index("=== pipeline done"):]
+    assert str(s2 / "final") in tail and str(ev / "report.md") in tail and "aimo_val seed 0:" in tail
     gens = (ev / "generations.jsonl").read_text().splitlines()
     assert len(gens) >= 16 * 4  # at least one generation per copy per problem
