@@ -60,3 +60,15 @@ def metrics(run_dir: Path) -> dict:
 
 def losses(m: dict) -> list[float]:
     return [h["loss"] for h in m["log_history"] if "loss" in h]
+
+
+def wait_for_checkpoint(proc, checkpoint: Path, timeout: float) -> None:
+    """Poll until `checkpoint`/trainer_state.json exists (or the run ends, or `timeout` s pass): the
+    moment a kill -9 test strikes, so that a resume has something to continue from."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None:
+        if (checkpoint / "trainer_state.json").exists():
+            return
+        time.sleep(0.2)

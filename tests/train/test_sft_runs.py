@@ -4,12 +4,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from .conftest import PY, REPO, TINY, losses, metrics, run_cli
+from .conftest import PY, REPO, TINY, losses, metrics, run_cli, wait_for_checkpoint
 
 FAST = [*TINY, "train.learning_rate=1e-3"]  # a smoke-test lr: with 2e-5 a random model barely moves
 
@@ -55,11 +54,7 @@ def test_resume_after_kill(tmp_path):
     proc = subprocess.Popen([PY, "-m", "numina_exp", *args], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     ckpts = tmp_path / "checkpoints"
-    deadline = time.time() + 240
-    while time.time() < deadline and proc.poll() is None:
-        if (ckpts / "checkpoint-4" / "trainer_state.json").exists():
-            break
-        time.sleep(0.2)
+    wait_for_checkpoint(proc, ckpts / "checkpoint-4", timeout=240)
     assert proc.poll() is None, "the run ended before it could be killed"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()

@@ -9,7 +9,7 @@ import time
 
 import yaml
 
-from .conftest import PY, REPO, TINY, metrics, run_cli
+from .conftest import PY, REPO, TINY, metrics, run_cli, wait_for_checkpoint
 
 ZERO3 = ["+experiment=stage2_tir", *TINY, "distributed=zero3", "launch.processes=2", "train.per_device_batch_size=2"]
 
@@ -51,11 +51,7 @@ def test_zero3_resume_after_kill(tmp_path):
     out = open(tmp_path.parent / f"{tmp_path.name}-first.log", "w")
     proc = subprocess.Popen([PY, "-m", "numina_exp", *args], cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     ckpts = tmp_path / "checkpoints"
-    deadline = time.time() + 500
-    while time.time() < deadline and proc.poll() is None:
-        if (ckpts / "checkpoint-2" / "trainer_state.json").exists():
-            break
-        time.sleep(0.2)
+    wait_for_checkpoint(proc, ckpts / "checkpoint-2", timeout=500)
     assert proc.poll() is None, "the run ended before it could be killed:\n" + open(out.name).read()[-5000:]
     # The entrypoint, accelerate and both workers (torch's elastic agent puts workers in their own sessions).
     family = [proc.pid] + _descendants(proc.pid)
