@@ -7,7 +7,7 @@ from omegaconf import DictConfig
 import numina_exp.config  # noqa: F401  registers the schema (base_config) and the pkg resolver
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="config")
+@hydra.main(version_base="1.3", config_path="conf", config_name="config")
 def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale

@@ -11,7 +11,7 @@ from hydra import compose, initialize_config_dir
 import numina_exp.config  # noqa: F401  registers the schema and the pkg resolver
 
 REPO = Path(__file__).resolve().parent.parent
-CONF = REPO / "conf"
+CONF = REPO / "numina_exp" / "conf"
 
 
 def compose_cfg(overrides: list[str]):

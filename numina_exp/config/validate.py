@@ -202,7 +202,7 @@ def check_eval(cfg: DictConfig) -> None:
         _file("eval.path", e.path)
     elif e.suites:
         from pathlib import Path
-        conf_eval = Path(__file__).resolve().parents[2] / "conf" / "eval"
+        conf_eval = Path(__file__).resolve().parents[1] / "conf" / "eval"
         for member in e.suites:
             if not (conf_eval / f"{member}.yaml").is_file():
                 raise ConfigError("eval.suites", f"unknown member suite {member!r}", f"use names of conf/eval/*.yaml")

@@ -21,7 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 import numina_exp.config  # noqa: F401  registers the ${pkg:...} resolver
 from numina_exp.config.eval import EvalConfig
 
-CONF_EVAL_DIR = Path(__file__).resolve().parents[2] / "conf" / "eval"
+CONF_EVAL_DIR = Path(__file__).resolve().parents[1] / "conf" / "eval"
 _DROP_HUB_FIELDS = {"solution", "messages", "question", "problem", "answer", "id"}
 _YEAR = re.compile(r"(?<!\d)(20\d\d|19\d\d)_")
 

@@ -27,7 +27,7 @@ import yaml
 from .args import world_size
 
 log = logging.getLogger("numina_exp")
-TEMPLATES = Path(__file__).resolve().parents[2] / "launch" / "accelerate"
+TEMPLATES = Path(__file__).resolve().parents[1] / "launch_templates"
 WORKER_ENV = "NUMINA_EXP_WORKER"  # set in launched workers: never re-launch from inside one
 
 
