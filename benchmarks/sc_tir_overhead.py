@@ -77,7 +77,9 @@ def _drop_quantization(out: Path) -> None:
 def make_cfg(overrides: list[str]):
     from hydra import compose, initialize_config_dir
 
-    import numina_exp.config  # noqa: F401
+    from numina_exp.config import register_configs
+
+    register_configs()
 
     with initialize_config_dir(config_dir=str(REPO / "numina_exp" / "conf"), version_base="1.3"):
         return compose(config_name="config", overrides=overrides)

@@ -32,7 +32,9 @@ def compose(overrides):
     from hydra import compose as hydra_compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    import numina_exp.config  # noqa: F401
+    from numina_exp.config import register_configs
+
+    register_configs()
     from numina_exp.config.scaling import apply_scale
     from numina_exp.config.validate import validate
 
@@ -46,7 +48,7 @@ def compose(overrides):
 
 
 def measure(name: str, extra: list[str]) -> dict:
-    from numina_exp.train.sft import build_trainer
+    from numina_exp.methods.sft import build_trainer
 
     cfg = compose([*COMMON, *extra])
     with tempfile.TemporaryDirectory() as run_dir:
@@ -56,9 +58,9 @@ def measure(name: str, extra: list[str]) -> dict:
         trainer.train()
         seconds = time.time() - start
     tokens = trainer._total_train_tokens
-    return {"mode": name, "rows": ctx["packing"]["rows"], "steps": trainer.state.global_step, "tokens": tokens,
-            "seconds": seconds, "tokens_per_s": tokens / seconds, "non_pad": ctx["packing"]["non_pad_fraction"],
-            "fill": ctx["packing"]["row_fill"], "min_rows": -(-tokens // cfg.train.block_size),
+    return {"mode": name, "rows": ctx["metrics"]["packing"]["rows"], "steps": trainer.state.global_step, "tokens": tokens,
+            "seconds": seconds, "tokens_per_s": tokens / seconds, "non_pad": ctx["metrics"]["packing"]["non_pad_fraction"],
+            "fill": ctx["metrics"]["packing"]["row_fill"], "min_rows": -(-tokens // cfg.train.block_size),
             "loss": trainer.state.log_history[-1].get("train_loss")}
 
 

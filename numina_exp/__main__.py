@@ -4,7 +4,9 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-import numina_exp.config  # noqa: F401  registers the schema (base_config) and the pkg resolver
+from numina_exp.config import register_configs
+
+register_configs()  # the schema is built from the declared methods before Hydra composes
 
 
 @hydra.main(version_base="1.3", config_path="conf", config_name="config")
@@ -12,8 +14,8 @@ def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale
     from numina_exp.config.validate import validate
-    from numina_exp.registry import method_fn
-    from numina_exp.runtime import prepare_run
+    from numina_exp.core.rundir import prepare_run
+    from numina_exp.methods._run import execute
 
     try:
         changes = apply_scale(cfg)
@@ -22,7 +24,11 @@ def main(cfg: DictConfig):
         print(err, file=sys.stderr)
         sys.exit(2)
     run_dir = prepare_run(cfg, scale_changes=changes)
-    return method_fn(cfg.method.name)(cfg, run_dir)
+    try:
+        return execute(cfg, run_dir)
+    except ConfigError as err:  # found once the run knows more (a pipeline's stages, a resumed run dir)
+        print(err, file=sys.stderr)
+        sys.exit(2)
 
 
 def _accept_plus_experiment(argv: list[str]) -> list[str]:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-import numina_exp.config  # noqa: F401  registers the schema and the pkg resolver
+from numina_exp.config import register_configs
+
+register_configs()  # the schema (base_config) and the train group schemas, from the declared methods
 
 REPO = Path(__file__).resolve().parent.parent
 CONF = REPO / "numina_exp" / "conf"

@@ -4,7 +4,7 @@ from omegaconf import OmegaConf
 
 from numina_exp.config.scaling import apply_scale
 from numina_exp.config.validate import validate
-from numina_exp.registry import METHODS
+from numina_exp.core.registry import methods
 
 from helpers import compose_cfg, experiment_names
 
@@ -20,7 +20,7 @@ def test_every_experiment_composes_and_validates(experiment, scale):
     cfg = compose_cfg([f"experiment={experiment}", f"scale={scale}"])
     apply_scale(cfg)
     validate(cfg)
-    assert cfg.method.name in METHODS
+    assert cfg.method.name in methods()
     assert cfg.experiment_name != "default", f"{experiment} should name itself (experiment_name)"
     # fully resolvable: no dangling interpolation or missing mandatory value
     OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)

@@ -21,6 +21,6 @@ def test_run_dir_records(tmp_path):
 def test_cpu_scale_is_announced(tmp_path):
     proc = run_cli(["+experiment=stage1_cot", "scale=cpu", "method=info", f"hydra.run.dir={tmp_path}"], timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "SCALE=CPU" in proc.stdout and "train.max_steps: None -> 40" in proc.stdout
+    assert "SCALE=CPU" in proc.stdout and "data.max_rows: None -> 96" in proc.stdout
     info = json.loads((tmp_path / "run_info.json").read_text())
     assert info["scale"] == "cpu" and info["scale_changes"]

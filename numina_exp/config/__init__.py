@@ -1,10 +1,12 @@
-"""Typed configs, validation and scaling. Importing this registers the schema and the `pkg` resolver."""
+"""Typed configs, validation and scaling. Importing this registers the `pkg` resolver;
+`register_configs()` (idempotent) builds the schema from the declared methods and stores it in
+Hydra's ConfigStore: call it before composing (the entrypoint, the worker and tests do)."""
 from pathlib import Path
 
 from omegaconf import OmegaConf
 
 from .errors import ConfigError
-from .schema import Config, register_configs
+from .schema import config_class, register_configs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,4 +19,4 @@ def package_path(rel: str) -> str:
 if not OmegaConf.has_resolver("pkg"):
     OmegaConf.register_new_resolver("pkg", package_path)
 
-__all__ = ["Config", "ConfigError", "register_configs", "package_path", "PACKAGE_DIR"]
+__all__ = ["config_class", "ConfigError", "register_configs", "package_path", "PACKAGE_DIR"]

@@ -2,14 +2,14 @@
 
 `distributed=single` runs in the entrypoint's process; anything else (or more than one process) makes
 the sft recipe re-launch itself through `accelerate launch` with a config rendered from the template
-launch/accelerate/<name>.yaml into the run directory (numina_exp/train/launch.py)."""
+numina_exp/launch_templates/<name>.yaml into the run directory (numina_exp/train/launch.py)."""
 from dataclasses import dataclass
 from typing import Optional
 
 
 @dataclass
 class DistributedConfig:
-    name: str = "single"  # single | ddp | zero3 | zero3_offload  (template: launch/accelerate/<name>.yaml)
+    name: str = "single"  # single | ddp | zero3 | zero3_offload  (template: numina_exp/launch_templates/<name>.yaml)
     zero_stage: int = 0
     zero3_init: bool = False
     save_16bit_model: bool = False
@@ -27,3 +27,13 @@ class LaunchConfig:
     main_process_ip: Optional[str] = None  # None: $MASTER_ADDR, else the first host of $SLURM_JOB_NODELIST, else localhost
     main_process_port: Optional[int] = None  # None: $MASTER_PORT, else 29500 (multi-node) / a free port (one node)
     accelerate: str = "accelerate"  # the launcher executable (looked up next to the running python first)
+
+
+def processes_per_node(launch: LaunchConfig) -> int:
+    """launch.gpus on GPU nodes, else launch.processes (never below 1)."""
+    return max(launch.gpus if launch.gpus > 0 else launch.processes, 1)
+
+
+def world_size(launch: LaunchConfig) -> int:
+    """The one formula for the number of training processes (validation, TRL arguments, the launcher)."""
+    return processes_per_node(launch) * max(launch.nodes, 1)

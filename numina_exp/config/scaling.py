@@ -2,14 +2,14 @@
 that an experiment file can never silently undo it; every change is returned and logged loudly."""
 from __future__ import annotations
 
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 
 def _cap(cfg: DictConfig, key: str, cap, changes: list) -> None:
     section, _, leaf = key.rpartition(".")
-    node = cfg
-    for part in section.split("."):
-        node = node[part]
+    node = OmegaConf.select(cfg, section)
+    if node is None or leaf not in node:  # e.g. no train section: the method trains nothing
+        return
     value = node[leaf]
     if cap is not None and (value is None or value > cap):
         node[leaf] = cap
@@ -18,13 +18,14 @@ def _cap(cfg: DictConfig, key: str, cap, changes: list) -> None:
 
 def apply_scale(cfg: DictConfig) -> list[str]:
     """Mutates cfg in place; returns a human-readable list of what changed."""
-    from ..registry import METHODS
+    from ..core.registry import methods
 
     s = cfg.scale
     changes: list[str] = []
     if s.name == "full":
         return changes
-    needs = METHODS[cfg.method.name].needs if cfg.method.name in METHODS else ()
+    declared = methods().get(cfg.method.name)
+    needs = declared.needs if declared else ()
     uses_model = bool({"model", "backend"} & set(needs))
     with open_dict(cfg):
         if s.tiny_model and uses_model and not cfg.model.path:

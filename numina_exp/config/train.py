@@ -1,13 +1,36 @@
-"""Schema of training recipes (`method=sft|kto|rloo`). Keys speak the recipe's language (block_size,
-warmup_ratio, global batch); numina_exp.train.args translates them to the current TRL argument names
-(see docs/training.md for the table)."""
+"""The `train` group: one schema per trainer, chosen by the method's name (conf/train/<method>.yaml).
+
+`TrainBase` holds what every TRL trainer shares; a trainer method subclasses it with its own keys
+(sft: block size, packing, loss masking; kto: beta, class weights; rloo/grpo: k, rewards, kl) and
+declares it as `Method.train_schema`. Keys speak the recipe's language (warmup_ratio, global batch);
+numina_exp.train.args translates them to TRL's names (docs/training.md has the table). Closed choices
+are Enums, so composition rejects a wrong value naming the key."""
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Optional
+
+
+class PeftKind(StrEnum):
+    none = "none"
+    lora = "lora"
+    dora = "dora"
+
+
+class Resume(StrEnum):
+    auto = "auto"  # resume from the newest complete checkpoint in the run dir
+    never = "never"
+
+
+class Scheduler(StrEnum):
+    cosine = "cosine"
+    linear = "linear"
+    constant = "constant"
+    constant_with_warmup = "constant_with_warmup"
 
 
 @dataclass
 class PeftConfig:
-    kind: str = "none"  # none | lora | dora
+    kind: PeftKind = PeftKind.none
     r: int = 16
     alpha: int = 32
     dropout: float = 0.05
@@ -16,19 +39,14 @@ class PeftConfig:
 
 
 @dataclass
-class TrainConfig:
+class TrainBase:
     init_from: Optional[str] = None  # run directory (uses its final/), local path or hub id; default: the model
-    block_size: int = 2048  # pack length (TRL: max_length)
-    packing: bool = True
-    packing_strategy: str = "wrapped"  # wrapped (TRL 0.8.1 concatenate-and-cut, NuminaMath) | bfd | bfd_split
-    loss_masking: str = "none"  # none (NuminaMath) | assistant_only | completion_only
     learning_rate: float = 2.0e-5
-    lr_scheduler: str = "cosine"
+    lr_scheduler: Scheduler = Scheduler.cosine
     warmup_ratio: float = 0.0
     epochs: float = 3.0
     global_batch_size: int = 32  # per_device x processes x accumulation; accumulation is derived
     per_device_batch_size: int = 4
-    reference_gpus: int = 8  # the recipe's device count, for planning/reporting (the real count comes from launch)
     weight_decay: float = 0.0
     max_grad_norm: float = 1.0
     optim: str = "adamw_torch"
@@ -39,7 +57,7 @@ class TrainConfig:
     eval_each_epoch: bool = True
     save_steps: Optional[int] = None  # None: save at each epoch end
     save_total_limit: Optional[int] = 2
-    resume: str = "auto"  # auto (resume from the newest checkpoint in the run dir) | never
-    max_steps: Optional[int] = None
+    resume: Resume = Resume.auto
+    max_steps: Optional[int] = None  # a cap on the epochs' steps (scale=cpu sets it), never an extension
     num_workers: int = 0  # dataloader workers
     peft: PeftConfig = field(default_factory=PeftConfig)

@@ -7,8 +7,8 @@ from typing import Iterable
 
 from omegaconf import DictConfig
 
-from .. import registry
-from .errors import ConfigError
+from ..core import planned, registry
+from ..core.errors import ConfigError
 
 
 def _one_of(key: str, value, options: Iterable) -> None:
@@ -23,7 +23,7 @@ def _positive(key: str, value, minimum=1) -> None:
 
 
 def _file(key: str, path) -> None:
-    if not os.path.isfile(str(path)):
+    if not (os.path.isfile(str(path)) or planned.is_planned(path)):
         raise ConfigError(key, f"file not found: {path}", f"point {key} at an existing file (absolute, or relative to {os.getcwd()})")
 
 
@@ -32,12 +32,20 @@ def _is_local(ref: str) -> bool:
 
 
 def validate(cfg: DictConfig) -> None:
-    _one_of("method.name", cfg.method.name, registry.METHODS)
+    """The generic checks of the sections the method needs, then the method's own `validate`."""
+    methods = registry.methods()
+    _one_of("method.name", cfg.method.name, methods)
     _one_of("scale.name", cfg.scale.name, ["full", "cpu"])
     _one_of("logger.name", cfg.logger.name, ["none", "wandb"])
     _one_of("logger.mode", cfg.logger.mode, ["auto", "online", "offline"])
-    for section in registry.METHODS[cfg.method.name].needs:
+    method = methods[cfg.method.name]
+    if method.train_schema is not None and cfg.train is None:
+        raise ConfigError("train", f"method={method.name} trains but the config has no train section",
+                          "keep the defaults list's `optional train: ${method}` (the method's train_schema is the option)")
+    for section in method.needs:
         CHECKS[section](cfg)
+    if method.validate is not None:
+        method.validate(cfg)
 
 
 def check_model(cfg: DictConfig) -> None:
@@ -46,7 +54,7 @@ def check_model(cfg: DictConfig) -> None:
     _one_of("model.dtype", m.dtype, ["bfloat16", "float16", "float32"])
     _one_of("model.chat_template", m.chat_template, ["numina", "chatml", "none"])
     _positive("model.context_length", m.context_length, 16)
-    if m.path is not None and not os.path.exists(os.path.expanduser(m.path)):
+    if m.path is not None and not planned.exists(m.path):
         raise ConfigError("model.path", f"does not exist: {m.path}", "give a directory with config.json (e.g. a run's final/) or unset it")
     if m.arch == "internlm2" and not m.trust_remote_code and not cfg.scale.tiny_model:
         raise ConfigError("model.trust_remote_code", "InternLM2 is not in transformers; its hub repo ships the modeling code",
@@ -68,12 +76,11 @@ def check_data(cfg: DictConfig) -> None:
 
 
 def check_train(cfg: DictConfig) -> None:
+    """The TrainBase keys every trainer shares (enums are checked by the schema; a trainer's own keys
+    by its method's validate)."""
+    from .distributed import world_size
+
     t = cfg.train
-    _one_of("train.packing_strategy", t.packing_strategy, ["wrapped", "bfd", "bfd_split"])
-    _one_of("train.loss_masking", t.loss_masking, ["none", "assistant_only", "completion_only"])
-    _one_of("train.resume", t.resume, ["auto", "never"])
-    _one_of("train.peft.kind", t.peft.kind, ["none", "lora", "dora"])
-    _positive("train.block_size", t.block_size, 8)
     _positive("train.global_batch_size", t.global_batch_size)
     _positive("train.per_device_batch_size", t.per_device_batch_size)
     if not (0.0 <= t.warmup_ratio < 1.0):
@@ -82,18 +89,15 @@ def check_train(cfg: DictConfig) -> None:
         raise ConfigError("train.learning_rate", f"must be > 0, got {t.learning_rate}", "use e.g. 2e-5")
     if t.epochs <= 0 and not t.max_steps:
         raise ConfigError("train.epochs", f"must be > 0, got {t.epochs}", "use e.g. 3, or set train.max_steps")
-    world = max(cfg.launch.gpus, cfg.launch.processes, 1) * max(cfg.launch.nodes, 1)
+    world = world_size(cfg.launch)
     per_step = t.per_device_batch_size * world
     if t.global_batch_size % per_step:
         raise ConfigError("train.global_batch_size",
                           f"{t.global_batch_size} is not a multiple of per_device_batch_size x processes = {t.per_device_batch_size} x {world}",
                           "change train.global_batch_size or train.per_device_batch_size so the first is a multiple")
-    if t.init_from and _is_local(t.init_from) and not os.path.exists(os.path.expanduser(t.init_from)):
+    if t.init_from and _is_local(t.init_from) and not planned.exists(t.init_from):
         raise ConfigError("train.init_from", f"does not exist: {t.init_from}", "give a run directory (its final/ is used), a model directory, or a hub id")
     _one_of("distributed.name", cfg.distributed.name, ["single", "ddp", "zero3", "zero3_offload"])
-    if t.loss_masking == "assistant_only" and cfg.model.chat_template != "numina":
-        raise ConfigError("train.loss_masking", f"assistant_only needs a template with {{% generation %}} markers; "
-                          f"model.chat_template={cfg.model.chat_template} has none", "use model.chat_template=numina or loss_masking=completion_only")
     if t.peft.kind != "none" and t.peft.r < 1:
         raise ConfigError("train.peft.r", f"must be >= 1, got {t.peft.r}", "use e.g. 16")
 
@@ -222,12 +226,7 @@ def check_sandbox(cfg: DictConfig) -> None:
     _positive("sandbox.workers", s.workers)
 
 
-def check_pipeline(cfg: DictConfig) -> None:
-    if not cfg.pipeline.stages:
-        raise ConfigError("pipeline.stages", "method=pipeline with no stages", "list experiment names, e.g. [stage1_cot, stage2_tir]")
-
-
 CHECKS = {
     "model": check_model, "data": check_data, "train": check_train, "decoding": check_decoding,
-    "backend": check_backend, "eval": check_eval, "sandbox": check_sandbox, "pipeline": check_pipeline,
+    "backend": check_backend, "eval": check_eval, "sandbox": check_sandbox,
 }

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import logging
 
+from omegaconf import OmegaConf
+
 from .format import to_example
 
 log = logging.getLogger("numina_exp")
@@ -45,7 +47,7 @@ def load_splits(cfg):
         test = None
     if d.max_rows is not None and len(train) > d.max_rows:
         train = train.shuffle(seed=d.shuffle_seed).select(range(d.max_rows))
-    mode = cfg.train.loss_masking
+    mode = str(OmegaConf.select(cfg, "train.loss_masking", default="none"))  # SFT's key; other trainers train on every token
 
     def convert(ds):
         return ds.map(lambda row: to_example(row, mode), remove_columns=ds.column_names)

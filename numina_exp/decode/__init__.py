@@ -37,7 +37,7 @@ class Decoder:
     @property
     def backend(self):
         if self._backend is None:
-            from numina_exp.registry import backend_cls
+            from numina_exp.core.registry import backend_cls
             self._backend = backend_cls(self.cfg.backend.name)(self.cfg)
         return self._backend
 
@@ -64,7 +64,7 @@ class Decoder:
     # --- the one entry point -----------------------------------------------------------------------
     def decode(self, problems: Iterable[dict], seed: Optional[int] = None,
                gen_log: Union[GenerationLog, str, os.PathLike, None] = None) -> Iterator[ProblemResult]:
-        from numina_exp.registry import STRATEGIES, strategy_fn
+        from numina_exp.core.registry import STRATEGIES, strategy_fn
 
         if self.dcfg.strategy not in STRATEGIES:
             raise ValueError(f"decoding.strategy={self.dcfg.strategy!r} is not one of {sorted(STRATEGIES)}")

@@ -14,7 +14,7 @@ from omegaconf import OmegaConf
 log = logging.getLogger("numina_exp")
 
 
-def _wandb_mode(cfg) -> str:
+def wandb_mode(cfg) -> str:
     if cfg.logger.mode != "auto":
         return cfg.logger.mode
     if os.environ.get("WANDB_MODE"):
@@ -31,7 +31,7 @@ class Tracker:
             return
         import wandb
 
-        mode = _wandb_mode(cfg)
+        mode = wandb_mode(cfg)
         self.run = wandb.init(
             project=cfg.logger.project, entity=cfg.logger.entity, mode=mode, dir=str(run_dir),
             group=cfg.logger.group or cfg.experiment_name, job_type=job_type, tags=list(cfg.logger.tags),

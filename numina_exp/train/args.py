@@ -6,9 +6,10 @@ from pathlib import Path
 
 
 def world_size(cfg) -> int:
-    """Processes the run is planned for: launch.gpus (GPU nodes) or launch.processes, times nodes."""
-    per_node = cfg.launch.gpus if cfg.launch.gpus > 0 else cfg.launch.processes
-    return max(per_node, 1) * max(cfg.launch.nodes, 1)
+    """Processes the run is planned for (the one formula lives in config.distributed)."""
+    from ..config.distributed import world_size as _world
+
+    return _world(cfg.launch)
 
 
 def accumulation_steps(global_batch: int, per_device: int, world: int) -> int:
@@ -23,20 +24,20 @@ def report_to(cfg) -> list[str]:
     return ["wandb"] if cfg.logger.name == "wandb" else []
 
 
-def sft_kwargs(cfg, run_dir: str | Path, world: int | None = None, cpu: bool = False, bf16_ok: bool = True) -> dict:
-    """SFTConfig(**sft_kwargs(...)). `cpu`: train on CPU (use_cpu, fp32); `bf16_ok`: the device has bf16."""
+def common_kwargs(cfg, run_dir: str | Path, world: int | None = None, cpu: bool = False, bf16_ok: bool = True) -> dict:
+    """The TrainBase keys every TRL trainer shares, as TRL arguments. `cpu`: train on CPU (use_cpu, fp32);
+    `bf16_ok`: the device has bf16. Trainer methods add their own keys (sft_kwargs below)."""
     t = cfg.train
     world = world_size(cfg) if world is None else world
     use_bf16 = bool(t.bf16 and bf16_ok and not cpu)
-    masking = t.loss_masking
-    kwargs = dict(
+    return dict(
         output_dir=str(Path(run_dir) / "checkpoints"),
         run_name=f"{cfg.experiment_name}-{Path(run_dir).name}",
         seed=t.seed,
         data_seed=t.seed,
         # optimisation
         learning_rate=t.learning_rate,
-        lr_scheduler_type=t.lr_scheduler,
+        lr_scheduler_type=str(t.lr_scheduler),
         warmup_steps=t.warmup_ratio,  # TRL 1.16: a float in [0, 1) is a ratio of the total steps
         num_train_epochs=t.epochs,
         max_steps=t.max_steps if t.max_steps else -1,
@@ -51,13 +52,6 @@ def sft_kwargs(cfg, run_dir: str | Path, world: int | None = None, cpu: bool = F
         gradient_checkpointing_kwargs={"use_reentrant": False} if t.activation_checkpointing else None,
         bf16=use_bf16,
         use_cpu=cpu,
-        # data: packing to block_size, loss masking
-        max_length=t.block_size,
-        packing=t.packing,
-        packing_strategy=t.packing_strategy,
-        eval_packing=t.packing,
-        assistant_only_loss=masking == "assistant_only",
-        completion_only_loss=masking == "completion_only",
         dataloader_num_workers=t.num_workers,
         # evaluation, checkpoints, logging
         eval_strategy="epoch" if t.eval_each_epoch else "no",
@@ -68,4 +62,18 @@ def sft_kwargs(cfg, run_dir: str | Path, world: int | None = None, cpu: bool = F
         logging_first_step=True,
         report_to=report_to(cfg),
     )
-    return kwargs
+
+
+def sft_kwargs(cfg, run_dir: str | Path, world: int | None = None, cpu: bool = False, bf16_ok: bool = True) -> dict:
+    """SFTConfig(**sft_kwargs(...)): the shared keys plus packing to block_size and loss masking."""
+    t = cfg.train
+    masking = str(t.loss_masking)
+    return dict(
+        common_kwargs(cfg, run_dir, world=world, cpu=cpu, bf16_ok=bf16_ok),
+        max_length=t.block_size,
+        packing=t.packing,
+        packing_strategy=str(t.packing_strategy),
+        eval_packing=t.packing,
+        assistant_only_loss=masking == "assistant_only",
+        completion_only_loss=masking == "completion_only",
+    )

@@ -3,12 +3,12 @@
 The entrypoint process (python -m numina_exp ...) composes and validates the config and writes
 <run_dir>/resolved_config.yaml as for every run. When the run needs more than one process, or any
 `distributed=` other than `single`, the sft recipe does not train in that process: it renders
-launch/accelerate/<distributed.name>.yaml with this run's process counts into
+numina_exp/launch_templates/<distributed.name>.yaml with this run's process counts into
 <run_dir>/accelerate_config.yaml and runs
 
-    accelerate launch --config_file <run_dir>/accelerate_config.yaml -m numina_exp.train.worker <run_dir>
+    accelerate launch --config_file <run_dir>/accelerate_config.yaml -m numina_exp.methods._worker <run_dir>
 
-Each worker reloads the resolved config and runs the same recipe (numina_exp.train.sft.train). On a
+Each worker reloads the resolved config and runs the same method (Method.run, inside the launcher). On a
 multi-node Slurm job run the entrypoint once per node (srun --ntasks-per-node=1) with launch.nodes set;
 machine rank and the main node's address come from launch.* or SLURM_NODEID / MASTER_ADDR /
 SLURM_JOB_NODELIST (docs/training.md)."""
@@ -62,8 +62,7 @@ def accelerate_config(cfg, cpu: bool) -> dict:
                            "On CPU use distributed=zero3 launch.processes=2.")
     conf = yaml.safe_load((TEMPLATES / f"{name}.yaml").read_text())
     nodes = max(launch.nodes, 1)
-    per_node = launch.gpus if launch.gpus > 0 else launch.processes
-    conf["num_processes"] = max(per_node, 1) * nodes  # accelerate counts processes over all machines
+    conf["num_processes"] = world_size(cfg)  # accelerate counts processes over all machines
     conf["num_machines"] = nodes
     conf["use_cpu"] = bool(cpu)
     conf["mixed_precision"] = "no" if cpu else dist.mixed_precision  # CPU trains in fp32
@@ -89,7 +88,7 @@ def _accelerate_exe(name: str) -> str:
     return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
-def relaunch(cfg, run_dir: Path, module: str = "numina_exp.train.worker", cpu: bool | None = None) -> int:
+def relaunch(cfg, run_dir: Path, module: str = "numina_exp.methods._worker", cpu: bool | None = None) -> int:
     """Write the accelerate config into the run dir and run the workers; returns their exit code (raises on failure)."""
     if cpu is None:
         import torch

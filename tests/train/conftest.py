@@ -34,7 +34,9 @@ def compose(overrides: list[str]):
     from hydra import compose as hydra_compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    import numina_exp.config  # noqa: F401  registers base_config
+    from numina_exp.config import register_configs
+
+    register_configs()
     from numina_exp.config.scaling import apply_scale
     from numina_exp.config.validate import validate
 

@@ -8,7 +8,7 @@ import torch
 
 from numina_exp.data.format import to_messages
 from numina_exp.models.chat_template import render_prompt
-from numina_exp.train.sft import build_trainer
+from numina_exp.methods.sft import build_trainer
 
 from .conftest import TINY, compose
 
@@ -100,7 +100,7 @@ def test_wrapped_concatenates_and_cuts_with_cross_attention(tmp_path):
     crosses sample boundaries (documented behaviour, not a bug of this repo)."""
     cfg, trainer, ctx = _trainer(tmp_path, "train.packing_strategy=wrapped")
     assert all(len(x) == cfg.train.block_size for x in trainer.train_dataset["input_ids"])
-    assert ctx["packing"]["non_pad_fraction"] == 1.0
+    assert ctx["metrics"]["packing"]["non_pad_fraction"] == 1.0
     tok, ids, labels, batch = _trained_spans(trainer)
     assert "position_ids" not in batch and bool(batch["attention_mask"].all())
     rows = trainer.train_dataset["input_ids"]

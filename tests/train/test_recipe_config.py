@@ -1,6 +1,7 @@
 """Every recipe value of ANCHOR.md section 2 is in the composed stage1_cot / stage2_tir configs, and the
 TRL arguments built from them are the recipe's (planned for 8 GPUs, bf16)."""
 import pytest
+from hydra.errors import ConfigCompositionException
 
 from numina_exp.config import ConfigError
 from numina_exp.train.args import accumulation_steps, sft_kwargs
@@ -108,7 +109,8 @@ def test_multinode_layout(monkeypatch):
 def test_invalid_combinations_rejected():
     with pytest.raises(ConfigError):
         compose(["+experiment=stage2_tir", "train.global_batch_size=30", "launch.gpus=8"])
-    with pytest.raises(ConfigError):
+    # closed choices are Enums: composition itself rejects a wrong value, naming the key
+    with pytest.raises(ConfigCompositionException, match="train.packing_strategy"):
         compose(["+experiment=stage2_tir", "train.packing_strategy=ffd"])
     with pytest.raises(ConfigError):
         compose(["+experiment=stage2_tir", "train.init_from=/does/not/exist"])

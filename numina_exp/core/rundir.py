@@ -1,6 +1,8 @@
-"""What every run does before its method: the run directory's records, seeds, the scale banner."""
+"""What every run does before its method: the run directory's records (resolved config, versions, git
+commit, config hash, lineage of the runs that fed it), seeds, the scale banner."""
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -69,10 +71,49 @@ def current_run_dir() -> Path:
         return Path(os.getcwd())
 
 
+def config_hash(cfg: DictConfig) -> str:
+    """Identity of a resolved config (what a stage-level resume compares)."""
+    return hashlib.sha256(OmegaConf.to_yaml(cfg, resolve=True).encode()).hexdigest()[:16]
+
+
+def _run_dir_of(path: Path) -> Path | None:
+    """The run directory a model/dataset path came from: itself or up to two parents with a run_info.json."""
+    for candidate in [path, *list(path.parents)[:2]]:
+        if (candidate / "run_info.json").is_file():
+            return candidate
+    return None
+
+
+def lineage(cfg: DictConfig) -> list[dict]:
+    """For every input the method consumes (registry declarations), the run that produced it, if local."""
+    from .registry import methods
+
+    m = methods().get(cfg.method.name)
+    out = []
+    for kind, key in (m.consumes.items() if m else []):
+        value = OmegaConf.select(cfg, key)
+        for ref in (list(value) if isinstance(value, (list, tuple)) or OmegaConf.is_list(value) else [value]):
+            if not ref or not Path(str(ref)).expanduser().exists():
+                continue
+            entry = {"kind": kind, "key": key, "path": str(Path(str(ref)).expanduser().resolve())}
+            source = _run_dir_of(Path(entry["path"]))
+            if source is not None:
+                try:
+                    info = json.loads((source / "run_info.json").read_text())
+                except (OSError, ValueError):
+                    info = {}
+                entry.update(run_dir=str(source), experiment=info.get("experiment"), method=info.get("method"),
+                             git_commit=info.get("git_commit"), config_hash=info.get("config_hash"))
+            out.append(entry)
+    return out
+
+
 def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir: Path | None = None) -> Path:
+    from .io import atomic_write_json, atomic_write_text
+
     run_dir = Path(run_dir or current_run_dir())
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
+    atomic_write_text(run_dir / "resolved_config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     info = {
         "experiment": cfg.experiment_name,
         "method": cfg.method.name,
@@ -87,8 +128,10 @@ def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "scale": cfg.scale.name,
         "scale_changes": scale_changes or [],
+        "config_hash": config_hash(cfg),
+        "lineage": lineage(cfg),
     }
-    (run_dir / "run_info.json").write_text(json.dumps(info, indent=2))
+    atomic_write_json(run_dir / "run_info.json", info)
     if cfg.scale.name != "full":
         banner = f"SCALE={cfg.scale.name.upper()}: not the recipe's sizes. Changes:"
         print("=" * len(banner), banner, *[f"  - {c}" for c in (scale_changes or [])], "=" * len(banner), sep="\n", flush=True)

@@ -1,0 +1,99 @@
+"""File io every layer shares: jsonl readers that name file and line, fsync'd appends, atomic writes.
+
+Append-only jsonl files (generation logs, per-problem results, samples) are written one line per
+`write` and fsync'd, so a kill -9 can leave at most a torn *last* line: readers skip that one (it is
+recomputed on resume) and fail loudly, naming file and line, on anything else that is not a JSON object."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Iterable
+
+
+class JsonlError(ValueError):
+    """A jsonl file that is not what its reader expects; the message names the file and the line."""
+
+    def __init__(self, path, line: int, problem: str):
+        self.path, self.line, self.problem = str(path), line, problem
+        super().__init__(f"{path}:{line}: {problem}")
+
+
+def read_jsonl(path: str | os.PathLike, *, torn_tail_ok: bool = True) -> list[dict]:
+    """Every line as a dict. A final line without its newline that does not parse is a torn write
+    (skipped when `torn_tail_ok`); any other bad line raises JsonlError(file, line)."""
+    rows, torn = read_jsonl_torn(path)
+    if torn and not torn_tail_ok:
+        raise JsonlError(path, len(rows) + 1, "the last line is cut off (an interrupted write)")
+    return rows
+
+
+def read_jsonl_torn(path: str | os.PathLike) -> tuple[list[dict], bool]:
+    """(rows, whether a torn last line was skipped)."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[:err.start].count(b"\n") + 1
+        raise JsonlError(path, line, f"not UTF-8 ({err.reason} at byte {err.start})") from None
+    lines = text.split("\n")
+    complete = text.endswith("\n") or not text
+    rows, torn = [], False
+    for i, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            if i == len(lines) and not complete:
+                torn = True
+                break
+            raise JsonlError(path, i, f"not JSON ({err.msg})") from None
+        if not isinstance(row, dict):
+            raise JsonlError(path, i, f"expected a JSON object, got {type(row).__name__}")
+        rows.append(row)
+    return rows, torn
+
+
+def append_jsonl(path: str | os.PathLike, rows: Iterable[dict], fsync: bool = True) -> None:
+    """Append rows, one `write` for the batch, then fsync: a kill leaves at most a torn last line."""
+    data = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
+    if not data:
+        return
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+        if fsync:
+            os.fsync(f.fileno())
+
+
+def truncate_torn_tail(path: str | os.PathLike) -> bool:
+    """Cut a torn last line off an append-only file before appending to it again; True if one was cut."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return False
+    with open(path, "r+b") as f:
+        f.truncate(data.rfind(b"\n") + 1)
+    return True
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write to a per-process temporary name, fsync, rename: readers see the old or the new file, never half."""
+    path = Path(path)
+    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_json(path: str | os.PathLike, obj) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, default=str))
+
+
+def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
