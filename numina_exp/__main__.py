@@ -13,7 +13,7 @@ register_configs()  # the schema is built from the declared methods before Hydra
 def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale
-    from numina_exp.config.validate import validate
+    from numina_exp.config.validate import deliberate_mixes, validate
     from numina_exp.core.rundir import prepare_run
     from numina_exp.methods._run import execute
 
@@ -23,7 +23,7 @@ def main(cfg: DictConfig):
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(2)
-    run_dir = prepare_run(cfg, scale_changes=changes)
+    run_dir = prepare_run(cfg, scale_changes=changes, notes=deliberate_mixes(cfg))
     try:
         return execute(cfg, run_dir)
     except ConfigError as err:  # found once the run knows more (a pipeline's stages, a resumed run dir)

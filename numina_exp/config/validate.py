@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Iterable
 
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from ..core import planned, registry
 from ..core.errors import ConfigError
@@ -46,6 +46,16 @@ def validate(cfg: DictConfig) -> None:
         CHECKS[section](cfg)
     if method.validate is not None:
         method.validate(cfg)
+
+
+def deliberate_mixes(cfg: DictConfig) -> list[str]:
+    """Valid combinations that depart from a reproduction on purpose; the run announces them in its
+    banner and records them in run_info.json."""
+    notes = []
+    if OmegaConf.select(cfg, "decoding.strategy") == "sc_tir_numina" and OmegaConf.select(cfg, "sandbox.rules") != "numina":
+        notes.append(f"decoding=sc_tir_numina with sandbox.rules={cfg.sandbox.rules}: tool output is not rendered as the "
+                     "notebook rendered it, so answers can differ from the notebook's (drop the sandbox override to reproduce it)")
+    return notes
 
 
 def check_model(cfg: DictConfig) -> None:

@@ -108,7 +108,9 @@ def lineage(cfg: DictConfig) -> list[dict]:
     return out
 
 
-def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir: Path | None = None) -> Path:
+def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir: Path | None = None,
+                notes: list[str] | None = None) -> Path:
+    """`notes`: deliberate departures from the reproduction (config.validate.deliberate_mixes), announced."""
     from .io import atomic_write_json, atomic_write_text
 
     run_dir = Path(run_dir or current_run_dir())
@@ -128,6 +130,7 @@ def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "scale": cfg.scale.name,
         "scale_changes": scale_changes or [],
+        "deliberate_mixes": notes or [],
         "config_hash": config_hash(cfg),
         "lineage": lineage(cfg),
     }
@@ -135,6 +138,8 @@ def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir
     if cfg.scale.name != "full":
         banner = f"SCALE={cfg.scale.name.upper()}: not the recipe's sizes. Changes:"
         print("=" * len(banner), banner, *[f"  - {c}" for c in (scale_changes or [])], "=" * len(banner), sep="\n", flush=True)
+    for note in notes or []:
+        print(f"DELIBERATE MIX: {note}", flush=True)
     seed_everything(cfg.seed)
     log.info("run dir: %s", run_dir)
     return run_dir

@@ -27,6 +27,7 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from ..config.scaling import apply_scale
+from ..config.validate import deliberate_mixes
 from ..config.validate import validate as validate_config
 from ..core.errors import ConfigError
 from ..core.io import atomic_write_json
@@ -216,7 +217,7 @@ def run(cfg: DictConfig, run_dir: Path):
             if state == "partial":
                 print("    resuming: the stage started under the same config and did not finish", flush=True)
             changes = stage.changes + [f"{k}: the output of stage {v}" for k, v in stage.wiring.items()]
-            prepare_run(stage.cfg, scale_changes=changes, run_dir=stage_dir)
+            prepare_run(stage.cfg, scale_changes=changes, run_dir=stage_dir, notes=deliberate_mixes(stage.cfg))
             result = execute(stage.cfg, stage_dir)
         outputs = {k: _output(stage, k, run_dir) for k in stage.method.produces}
         summary.append({"stage": stage.name, "method": stage.cfg.method.name, "run_dir": str(stage_dir),
