@@ -1,5 +1,6 @@
 """Developer-only: rebuild the small training samples shipped in numina_exp/data/samples/ from
-../shared/data (public MATH, ToRA data; see numina_exp/data/README.md for provenance and licenses).
+a local copy of the public MATH and ToRA data given as the first argument (see numina_exp/data/README.md
+for provenance and licenses).
 Users never run this; the outputs are committed. Deterministic (fixed seeds)."""
 import json
 import random
@@ -8,7 +9,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO.parent / "shared" / "data"
+if len(sys.argv) != 2:
+    sys.exit("usage: python scripts/build_samples.py SOURCE_DATA_DIR")
+SHARED = Path(sys.argv[1])
 OUT = REPO / "numina_exp" / "data" / "samples"
 
 

@@ -15,7 +15,7 @@ class DecodingConfig:
     stop: list = field(default_factory=list)
     include_stop_in_output: bool = True
     seed: int = 0
-    # SC-TIR decisions (ANCHOR.md section 1)
+    # SC-TIR decisions (docs/sc_tir_spec.md)
     finish_on_answer: bool = True  # true: first upload (e0d25a6); false: cleaned notebook
     restart_on_fail: bool = True
     answer_rule: str = "numina"  # numina | boxed | gsm8k

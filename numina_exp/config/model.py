@@ -30,5 +30,4 @@ class ModelConfig:
     context_length: int = 4096
     chat_template: str = "numina"  # numina | chatml | none
     trust_remote_code: bool = False
-    params_b: float = 7.0  # size in billions, for planning memory and reports
     tiny: TinyTwin = field(default_factory=TinyTwin)

@@ -8,10 +8,11 @@ problem is either fully in the file or not at all, up to a crash in the middle o
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Iterable, Optional, Union
+
+from ..core.io import JsonlError, append_jsonl, read_jsonl
 
 FIELDS = ("problem_id", "copy", "step", "text", "num_tokens", "finish_reason", "exec")
 
@@ -31,16 +32,13 @@ class GenerationLog:
                "num_tokens": int(num_tokens), "finish_reason": finish_reason,
                "exec": None if exec is None else {"status": exec["status"], "feedback": exec["feedback"]}}
         if self.path is not None:
-            self._buffer.append(json.dumps(rec, ensure_ascii=False))
+            self._buffer.append(rec)
 
     def flush(self) -> None:
         if self.path is None or not self._buffer:
             self._buffer = []
             return
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write("\n".join(self._buffer) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_jsonl(self.path, self._buffer)
         self._buffer = []
 
     def discard(self) -> None:
@@ -62,22 +60,13 @@ def as_log(log: Union[GenerationLog, str, os.PathLike, None]) -> GenerationLog:
 
 
 def read_generations(path: Union[str, os.PathLike]) -> list[dict]:
-    """All records in file order. A truncated last line (crash during a write) is ignored."""
+    """All records in file order. A torn last line (a kill during a write) is skipped; any other bad
+    line raises numina_exp.core.io.JsonlError naming the file and line."""
     out = []
-    with open(path, encoding="utf-8") as f:
-        lines = f.read().split("\n")
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            if i >= len(lines) - 2:  # only the last (partial) line may be broken
-                break
-            raise ValueError(f"{path}:{i + 1}: not a JSON line")
+    for i, rec in enumerate(read_jsonl(path), 1):
         missing = [k for k in ("problem_id", "copy", "step", "text") if k not in rec]
         if missing:
-            raise ValueError(f"{path}:{i + 1}: missing keys {missing}")
+            raise JsonlError(path, i, f"missing keys {missing} (a generations.jsonl line has problem_id, copy, step, text)")
         rec["problem_id"] = str(rec["problem_id"])
         out.append(rec)
     return out
@@ -86,10 +75,3 @@ def read_generations(path: Union[str, os.PathLike]) -> list[dict]:
 def index_generations(records: Iterable[dict]) -> dict:
     """(problem_id, copy, step) -> record (a later line for the same key wins)."""
     return {(r["problem_id"], int(r["copy"]), int(r["step"])): r for r in records}
-
-
-def logged_problem_ids(path: Union[str, os.PathLike]) -> set:
-    """Problems with at least one line in the log (resume: they were flushed whole)."""
-    if not os.path.exists(path):
-        return set()
-    return {r["problem_id"] for r in read_generations(path)}

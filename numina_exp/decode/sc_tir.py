@@ -1,4 +1,4 @@
-"""SC-TIR: N copies of the prompt, up to M generate -> execute steps each, majority vote (ANCHOR.md §1).
+"""SC-TIR: N copies of the prompt, up to M generate -> execute steps each, majority vote (docs/sc_tir_spec.md).
 
 `sc_tir_numina` is the winning notebook, decision by decision: every step is one batched generate
 over the active copies, then the five rules (sc_tir_rules.decide) per copy, then the code of every

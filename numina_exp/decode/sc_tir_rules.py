@@ -1,5 +1,7 @@
-"""The five per-copy decisions after each SC-TIR step (ANCHOR.md 1.4), applied in order to
-`text` = prompt + everything the copy generated so far (the regexes see the prompt too)."""
+"""The five per-copy decisions after each SC-TIR step (docs/sc_tir_spec.md, "After each step"),
+applied in order to `text` = prompt + everything the copy generated so far (the regexes see the prompt
+too). The one implementation of the notebook's step decision; the answer itself is extracted by
+numina_exp.grading (rule `numina`)."""
 from __future__ import annotations
 
 import re

@@ -64,9 +64,5 @@ class ReplayBackend:
             return {"status": ex.get("status", "ok"), "feedback": ex["feedback"]}
         return None
 
-    def coverage(self, problem_id: str) -> tuple[int, int]:
-        """(max n, max m) the file covers for a problem."""
-        return self._max_copy[problem_id] + 1, self._max_step[problem_id] + 1
-
     def close(self) -> None:
         pass

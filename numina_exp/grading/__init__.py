@@ -24,20 +24,18 @@ from .equivalence import (
 )
 from .extract import (
     RULES,
-    NuminaStep,
     extract_answer,
     extract_gsm8k,
     extract_numina,
     last_boxed,
-    numina_step,
 )
 from .normalize import canonical_key, normalize_final_answer
 from .vote import TIE_BREAKS, VoteResult, majority_vote
 
 __all__ = [
     "AIMO_MODULUS", "GOLD_MODES", "KINDS", "RULES", "TIE_BREAKS",
-    "GradeResult", "GraderPool", "NuminaStep", "PoolStats", "VoteResult",
+    "GradeResult", "GraderPool", "PoolStats", "VoteResult",
     "aimo_gold", "aimo_integer", "canonical_key", "default_pool", "extract_answer", "extract_gsm8k",
     "extract_numina", "filter_answers", "grade_batch", "grade_batch_detailed", "is_equivalent",
-    "is_equivalent_detailed", "last_boxed", "majority_vote", "normalize_final_answer", "numina_step",
+    "is_equivalent_detailed", "last_boxed", "majority_vote", "normalize_final_answer",
 ]

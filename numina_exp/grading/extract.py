@@ -14,7 +14,6 @@ Rules (``extract_answer(text, rule)``):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .normalize import normalize_final_answer
 
@@ -143,41 +142,6 @@ def extract_numina(text: str) -> str | None:
             return None
         return normalize_final_answer(content)
     return normalize_final_answer(region)
-
-
-@dataclass(frozen=True)
-class NuminaStep:
-    """What the notebook's ``process_code`` does with one generated text.
-
-    ``action`` is one of ``"answer"`` (pruned with ``answer``; ``answer`` None means the notebook's
-    ``"-1"``), ``"hallucinated"`` (final answer without any ```` ```output ```` block: pruned, answer
-    stays ``"-1"``), ``"no_code"`` (no python block: restart or stop), ``"execute"`` (ends with an
-    output request: run the last python block), ``"last_step"`` (final round, nothing more to do),
-    ``"malformed"`` (anything else: restart or prune).
-    """
-
-    action: str
-    answer: str | None = None
-
-
-_PY_BLOCK = re.compile(r"```python(.*?)```", re.S)
-_OUT_BLOCK = re.compile(r"```output(.*?)```", re.S)
-
-
-def numina_step(text: str, last_step: bool = False) -> NuminaStep:
-    """Reproduce ``process_code``'s branch decision for ``text`` (prompt + generation so far)."""
-    if not _PY_BLOCK.search(text):
-        return NuminaStep("no_code")
-    region = text[-NUMINA_REGION_CHARS:]
-    if text[-10:] != "```output\n" and ("answer is" in region or "\\boxed" in region):
-        if not _OUT_BLOCK.search(text):
-            return NuminaStep("hallucinated")
-        return NuminaStep("answer", extract_numina(text))
-    if last_step:
-        return NuminaStep("last_step")
-    if text[-10:] != "```output\n":
-        return NuminaStep("malformed")
-    return NuminaStep("execute")
 
 
 RULES = ("boxed", "numina", "gsm8k", "auto")

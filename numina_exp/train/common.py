@@ -93,9 +93,9 @@ def merge_adapter(base: str, adapter_dir: Path, out_dir: Path, dtype, trust_remo
 
 
 def write_json(path: Path, obj) -> None:
-    tmp = Path(str(path) + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str))
-    tmp.replace(path)
+    from ..core.io import atomic_write_json
+
+    atomic_write_json(path, obj)
 
 
 def copy_config(run_dir: Path, out_dir: Path) -> None:

@@ -1,4 +1,4 @@
-"""sc_tir_numina against ANCHOR.md §1.4-1.7, one test per rule, through the replay backend."""
+"""sc_tir_numina against docs/sc_tir_spec.md, one test per rule, through the replay backend."""
 import json
 
 import pytest

@@ -1,7 +1,7 @@
 """Extraction rules: boxed, gsm8k, auto, and the notebook's numina rule + process_code decision."""
 import pytest
 
-from numina_exp.grading import extract_answer, last_boxed, numina_step
+from numina_exp.grading import extract_answer, last_boxed
 
 PAD = "x" * 200  # pushes earlier text out of the notebook's 100-character region
 
@@ -78,12 +78,3 @@ def test_numina_answer_is_branch_normalises_whole_region():
     assert extract_answer(text, "numina") == "23"
 
 
-def test_numina_step_decisions():
-    code = "```python\nprint(1)\n```\n"
-    assert numina_step("no code at all \\boxed{3}").action == "no_code"
-    assert numina_step(code + "so \\boxed{3}").action == "hallucinated"
-    done = numina_step(code + "```output\n1\n```\nso \\boxed{3}")
-    assert (done.action, done.answer) == ("answer", "3")
-    assert numina_step(code + "```output\n").action == "execute"
-    assert numina_step(code + "```output\n1\n```\nthinking").action == "malformed"
-    assert numina_step(code + "```output\n1\n```\nthinking", last_step=True).action == "last_step"

@@ -1,4 +1,4 @@
-"""Every recipe value of ANCHOR.md section 2 is in the composed stage1_cot / stage2_tir configs, and the
+"""Every recipe value of docs/training.md (the recipe table) is in the composed stage1_cot / stage2_tir configs, and the
 TRL arguments built from them are the recipe's (planned for 8 GPUs, bf16)."""
 import pytest
 from hydra.errors import ConfigCompositionException
@@ -8,7 +8,7 @@ from numina_exp.train.args import accumulation_steps, sft_kwargs
 
 from .conftest import compose
 
-RECIPE = {  # ANCHOR.md section 2
+RECIPE = {  # docs/training.md, the recipe table
     "stage1_cot": {"model.hub_id": "deepseek-ai/deepseek-math-7b-base", "data.hub_id": "AI-MO/NuminaMath-CoT",
                    "train.block_size": 2048, "train.epochs": 3, "train.warmup_ratio": 0.0},
     "stage1_cot_warmup01": {"model.hub_id": "deepseek-ai/deepseek-math-7b-base", "train.warmup_ratio": 0.1, "train.epochs": 3},

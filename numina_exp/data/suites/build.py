@@ -1,6 +1,6 @@
-"""Rebuild the shipped suite files from ../shared/data (developer tool; not installed).
+"""Rebuild the shipped suite files from a local copy of the public source files (developer tool).
 
-    python numina_exp/data/suites/build.py [SHARED_DATA_DIR]
+    python numina_exp/data/suites/build.py SOURCE_DATA_DIR
 
 Keeps only the fields an evaluation needs (id, problem, answer) plus light metadata; solutions are
 dropped to keep the package small. Row order is the source order, except MATH level 4/5, which are
@@ -47,6 +47,8 @@ def build(src_dir: Path, out_dir: Path = HERE) -> dict[str, int]:
 
 
 if __name__ == "__main__":
-    src = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE.parents[3] / "shared" / "data"
+    if len(sys.argv) != 2:
+        sys.exit("usage: python numina_exp/data/suites/build.py SOURCE_DATA_DIR")
+    src = Path(sys.argv[1])
     for k, v in build(src).items():
         print(f"{v:6d}  {k}.jsonl")
