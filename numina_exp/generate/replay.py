@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Optional, Sequence
 
-from numina_exp.decode.log import index_generations, read_generations
+from .log import index_generations, read_generations
 
 from .base import Completion, GenKey, Sampling
 
