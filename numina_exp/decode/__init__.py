@@ -88,8 +88,7 @@ class Decoder:
                 ex.close()
         if self._backend is not None:
             b, self._backend = self._backend, None
-            if hasattr(b, "close"):
-                b.close()
+            b.close()
 
     def __enter__(self):
         return self

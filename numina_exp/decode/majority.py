@@ -16,7 +16,7 @@ from .voting import tally, vote_value
 
 def _problems_per_call(dec, k: int) -> int:
     backend = dec.backend
-    per_call = getattr(backend, "prompts_per_call", None)
+    per_call = backend.prompts_per_call
     if per_call is None:
         return 64
     return max(1, int(per_call) // max(1, k))

@@ -21,7 +21,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
-from numina_exp.generate.base import GenKey, Sampling, streamer_for
+from numina_exp.generate.base import GenKey, Sampling
 from numina_exp.grading import extract_answer
 
 from .early_stop import can_change
@@ -81,8 +81,7 @@ class _Problem:
         return extract_answer(full_text[len(self.prompt):], self.d.answer_rule)
 
     def recorded_exec(self, key: GenKey):
-        fn = getattr(self.dec.backend, "recorded_exec", None)
-        return fn(key) if callable(fn) else None
+        return self.dec.backend.recorded_exec(key)
 
     def log(self, key: GenKey, comp, exec_rec=None):
         self.log_sink.append(key.problem_id, key.copy, key.step, comp.text, comp.num_tokens,
@@ -214,7 +213,7 @@ def _run_barrier(p: _Problem) -> None:
 
 
 def _run_pipelined(p: _Problem) -> None:
-    streamer = streamer_for(p.dec.backend)
+    streamer = p.dec.backend.streamer()
     by_idx = {c.idx: c for c in p.copies}
     futures: dict = {}
 
@@ -258,9 +257,7 @@ def _run_pipelined(p: _Problem) -> None:
             if p.stop_now():
                 break
     finally:
-        cancel = getattr(streamer, "cancel", None)
-        if callable(cancel):
-            cancel()
+        streamer.cancel()
         for f in futures:
             f.cancel()
 

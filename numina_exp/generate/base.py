@@ -1,15 +1,18 @@
-"""The one interface every generation backend implements (vllm, hf, replay).
+"""The one interface every generation backend implements (vllm, hf, replay, ...): `Backend`.
 
-`Backend.generate(prompts, sampling, keys)` is the whole contract. Two optional extras:
-* `streamer()` -> a `Streamer` (submit one request, poll finished ones) for pipelined SC-TIR; backends
-  without one get `BatchStreamer`, which batches whatever is pending into one `generate` call.
-* `recorded_exec(key)` -> the saved execution result of a generation (replay only).
+A backend subclasses `Backend` and implements `generate(prompts, sampling, keys)`. The capabilities a
+decoding strategy may use are explicit, with defaults a backend overrides where it can do better:
+* `prompts_per_call`: how many prompts one `generate` call should carry (None: no limit);
+* `streamer()`: a `Streamer` (submit one request, poll finished ones) for pipelined SC-TIR; the default
+  batches whatever is pending into one `generate` call;
+* `recorded_exec(key)`: the saved execution result of a generation (replay; None elsewhere);
+* `close()`: release the engine.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Optional, Protocol, Sequence
+from typing import Optional, Sequence
 
 
 @dataclass
@@ -62,25 +65,44 @@ def cut_at_stop(text: str, stop: Sequence[str], include: bool) -> tuple[str, boo
     return text[: i + len(s)] if include else text[:i], True
 
 
-class Backend(Protocol):
-    def generate(self, prompts: Sequence[str], sampling: Sampling,
-                 keys: Optional[Sequence[GenKey]] = None) -> list[list[Completion]]:
-        """One list of `sampling.n` completions per prompt, in order."""
+class Streamer:
+    """Pipelined generation: submit single requests, poll the finished ones."""
 
-    def close(self) -> None: ...
-
-
-class Streamer(Protocol):
     def submit(self, prompt: str, sampling: Sampling, key: GenKey) -> None:
         """Queue one request (sampling.n must be 1)."""
+        raise NotImplementedError
 
     def poll(self) -> list[tuple[GenKey, Completion]]:
         """Advance generation; return the requests that finished (possibly none). [] when idle."""
+        raise NotImplementedError
 
-    def pending(self) -> int: ...
+    def pending(self) -> int:
+        raise NotImplementedError
+
+    def cancel(self) -> None:
+        """Drop everything still queued or running (a problem ended early). Default: nothing to drop."""
 
 
-class BatchStreamer:
+class Backend:
+    prompts_per_call: Optional[int] = None  # prompts per generate call (None: the backend takes any number)
+
+    def generate(self, prompts: Sequence[str], sampling: Sampling,
+                 keys: Optional[Sequence[GenKey]] = None) -> list[list[Completion]]:
+        """One list of `sampling.n` completions per prompt, in order."""
+        raise NotImplementedError
+
+    def streamer(self) -> Streamer:
+        return BatchStreamer(self)
+
+    def recorded_exec(self, key: GenKey) -> Optional[dict]:
+        """A saved execution result for this generation ({"status", "feedback"}), or None: run the code."""
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class BatchStreamer(Streamer):
     """Streamer over any backend: each poll generates every pending request in one batched call."""
 
     def __init__(self, backend: Backend):
@@ -106,8 +128,3 @@ class BatchStreamer:
             res = self.backend.generate([p for p, _ in items], replace(sampling, n=1), [k for _, k in items])
             out.extend((k, r[0]) for (_, k), r in zip(items, res))
         return out
-
-
-def streamer_for(backend: Backend) -> Streamer:
-    make = getattr(backend, "streamer", None)
-    return make() if callable(make) else BatchStreamer(backend)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
-from .base import Completion, GenKey, Sampling, cut_at_stop, request_seed
+from .base import Backend, Completion, GenKey, Sampling, cut_at_stop, request_seed
 
 
-class HFBackend:
+class HFBackend(Backend):
     def __init__(self, cfg, model=None, tokenizer=None):
         import torch
 

@@ -10,10 +10,10 @@ from typing import Optional, Sequence
 
 from .log import index_generations, read_generations
 
-from .base import Completion, GenKey, Sampling
+from .base import Backend, Completion, GenKey, Sampling
 
 
-class ReplayBackend:
+class ReplayBackend(Backend):
     prompts_per_call = None  # no limit
 
     def __init__(self, cfg=None, path: Optional[str] = None, records: Optional[list] = None):

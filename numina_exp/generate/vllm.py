@@ -19,7 +19,7 @@ import multiprocessing as mp
 import os
 from typing import Optional, Sequence
 
-from .base import Completion, GenKey, Sampling, request_seed
+from .base import Backend, Completion, GenKey, Sampling, Streamer, request_seed
 
 
 def _cuda_available() -> bool:
@@ -65,7 +65,7 @@ def to_completion(out) -> Completion:
     return Completion(out.text, len(out.token_ids), reason)
 
 
-class VLLMBackend:
+class VLLMBackend(Backend):
     prompts_per_call = None  # the engine schedules any number of prompts
 
     def __init__(self, cfg, model_source: Optional[str] = None):
@@ -196,7 +196,7 @@ def _dp_worker(conn, conf: dict, source: str, gpus: str) -> None:  # pragma: no 
             conn.send(("error", f"{type(err).__name__}: {err}"))
 
 
-class VLLMStreamer:
+class VLLMStreamer(Streamer):
     """One request at a time into the engine; `poll` runs engine steps until some request finishes."""
 
     def __init__(self, engine, max_steps_per_poll: int = 8):

@@ -6,23 +6,26 @@ prompt; BOS comes from the tokenizer, not the template. `numina_generation` rend
 wraps the assistant turn's solution and EOS in {% generation %} markers, which TRL's
 assistant_only_loss needs (the recipe itself trains on every token)."""
 
+PROBLEM = "### Problem: "  # the user turn's prefix (the turn ends with a newline)
+SOLUTION = "### Solution: "  # the assistant turn's prefix, and the generation prompt
+
 NUMINA = (
     "{%- for message in messages -%}"
-    "{%- if message['role'] == 'user' -%}{{ '### Problem: ' + message['content'] + '\\n' }}"
-    "{%- elif message['role'] == 'assistant' -%}{{ '### Solution: ' + message['content'] + '\\n' }}"
+    f"{{%- if message['role'] == 'user' -%}}{{{{ '{PROBLEM}' + message['content'] + '\\n' }}}}"
+    f"{{%- elif message['role'] == 'assistant' -%}}{{{{ '{SOLUTION}' + message['content'] + '\\n' }}}}"
     "{%- endif -%}"
     "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{ '### Solution: ' }}{%- endif -%}"
+    f"{{%- if add_generation_prompt -%}}{{{{ '{SOLUTION}' }}}}{{%- endif -%}}"
 )
 
 NUMINA_GENERATION = (
     "{%- for message in messages -%}"
-    "{%- if message['role'] == 'user' -%}{{ '### Problem: ' + message['content'] + '\\n' }}"
-    "{%- elif message['role'] == 'assistant' -%}{{ '### Solution: ' }}"
+    f"{{%- if message['role'] == 'user' -%}}{{{{ '{PROBLEM}' + message['content'] + '\\n' }}}}"
+    f"{{%- elif message['role'] == 'assistant' -%}}{{{{ '{SOLUTION}' }}}}"
     "{%- generation -%}{{ message['content'] + '\\n' + eos_token }}{%- endgeneration -%}"
     "{%- endif -%}"
     "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{ '### Solution: ' }}{%- endif -%}"
+    f"{{%- if add_generation_prompt -%}}{{{{ '{SOLUTION}' }}}}{{%- endif -%}}"
 )
 
 CHATML = (
@@ -38,7 +41,7 @@ CHAT_TEMPLATES = {"numina": NUMINA, "numina_generation": NUMINA_GENERATION, "cha
 def render_prompt(problem: str, template: str = "numina") -> str:
     """The decoding prompt for one problem, without BOS (the tokenizer adds it)."""
     if template == "numina":
-        return f"### Problem: {problem}\n### Solution: "
+        return f"{PROBLEM}{problem}\n{SOLUTION}"
     if template == "chatml":
         return f"<|im_start|>user\n{problem}<|im_end|>\n<|im_start|>assistant\n"
     if template == "none":

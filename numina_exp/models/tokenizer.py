@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from .chat_template import CHAT_TEMPLATES
+from .chat_template import CHAT_TEMPLATES, PROBLEM, SOLUTION
 
 BOS, EOS, PAD = "<s>", "</s>", "<pad>"
 TOKENIZER_VERSION = "1"  # bump when the training recipe below changes
@@ -26,7 +26,7 @@ def _corpus() -> list[str]:
     for path in sorted(SAMPLES_DIR.glob("*.jsonl")):
         for line in path.read_text().splitlines():
             row = json.loads(line)
-            texts.append(f"### Problem: {row['problem']}\n### Solution: {row['solution']}\n")
+            texts.append(f"{PROBLEM}{row['problem']}\n{SOLUTION}{row['solution']}\n")
     if not texts:
         raise FileNotFoundError(f"no sample data in {SAMPLES_DIR}: the offline tokenizer is trained on it")
     return texts
