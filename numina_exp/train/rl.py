@@ -1,0 +1,224 @@
+"""The RL recipes on TRL: RLOO (`RLOOTrainer`) and GRPO (`GRPOTrainer`) with code-execution rewards.
+
+Read top to bottom: prompts (problem + gold answer) -> reward functions by name with their weights ->
+TRL arguments (one mapping for the keys both trainers share) -> trainer (GRPO with rl.rollout=tir gets
+the SC-TIR rollout) -> after training: reward quarters, sandbox statuses, time shares.
+
+Which trainer does what (TRL 1.16):
+  rollout=single  RLOO and GRPO: one generation per completion, its last block executed by the rewards.
+  rollout=tir     GRPO only: `rollout_func` runs the SC-TIR loop (tir_rollout.py); RLOOTrainer has no
+                  rollout hook, so method=rloo rejects it at validation.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from .rl_config import Rollout
+
+log = logging.getLogger("numina_exp")
+
+TRAINERS = {"rloo": ("RLOOConfig", "RLOOTrainer"), "grpo": ("GRPOConfig", "GRPOTrainer")}
+
+
+# ------------------------------------------------------------------------------------ validation
+def check(cfg, method: str) -> None:
+    """What a type cannot express; raises ConfigError naming the key, before any model loads."""
+    from numina_exp.config.errors import ConfigError
+    from .rewards import REWARDS, reward_names
+
+    t = cfg.train
+    unknown = sorted(set(t.reward_weights) - set(REWARDS))
+    if unknown:
+        raise ConfigError("train.reward_weights", f"unknown reward function(s) {unknown}", f"use names from {reward_names()}")
+    if not t.reward_weights:
+        raise ConfigError("train.reward_weights", "is empty", "name at least one reward, e.g. {correct: 1.0}")
+    if t.num_generations < 2:
+        raise ConfigError("train.num_generations", f"is {t.num_generations}", "RLOO/GRPO baselines need k >= 2 completions per prompt")
+    if t.global_batch_size % t.num_generations:
+        raise ConfigError("train.global_batch_size", f"{t.global_batch_size} is not a multiple of train.num_generations={t.num_generations}",
+                          "make the completions per step a whole number of prompts x k")
+    if Rollout(t.rollout) == Rollout.tir:
+        if method != "grpo":
+            raise ConfigError("train.rollout", f"tir is not available for method={method}",
+                              "RLOOTrainer has no rollout hook in TRL 1.16: use train.rollout=single, or method=grpo")
+        if t.use_vllm:
+            raise ConfigError("train.use_vllm", "true with train.rollout=tir",
+                              "the TIR rollout generates with model.generate; set train.use_vllm=false")
+
+
+# ------------------------------------------------------------------------------------ data
+def prompt_rows(cfg, template: str):
+    """Training prompts: {prompt, answer} from data= rows with `problem` and a gold answer (`answer`, or the
+    last \\boxed{} of `solution`); rows without a gold answer cannot be rewarded and are dropped."""
+    from datasets import Dataset
+
+    from ..data.load import load_raw
+    from ..grading import extract_answer
+    from ..models.chat_template import render_prompt
+
+    raw = load_raw(cfg)[cfg.data.train_split]
+    rows = []
+    for r in raw:
+        problem = r.get("problem") or _first_user(r.get("messages"))
+        gold = r.get("answer") or extract_answer(r.get("solution") or "", "boxed")
+        if problem and gold is not None:
+            rows.append({"prompt": render_prompt(problem, template), "answer": str(gold)})
+    if not rows:
+        raise ValueError(f"data={cfg.data.name}: no row has a problem and a gold answer (answer, or \\boxed{{}} in solution)")
+    ds = Dataset.from_list(rows).shuffle(seed=cfg.data.shuffle_seed)
+    if cfg.data.max_rows is not None and len(ds) > cfg.data.max_rows:
+        ds = ds.select(range(cfg.data.max_rows))
+    log.info("rl: %d prompts with gold answers from data=%s", len(ds), cfg.data.name)
+    return ds
+
+
+def _first_user(messages):
+    for m in messages or []:
+        if m.get("role") == "user":
+            return m.get("content")
+    return None
+
+
+# ------------------------------------------------------------------------------------ TRL arguments
+def rl_kwargs(cfg, run_dir, method: str, world: int = 1, cpu: bool = False, bf16_ok: bool = True) -> dict:
+    """RLOOConfig / GRPOConfig keyword arguments from train.* (a pure function)."""
+    from .args import report_to
+
+    t = cfg.train
+    per_step = t.per_device_batch_size * world
+    if t.global_batch_size % per_step:
+        raise ValueError(f"train.global_batch_size={t.global_batch_size} is not a multiple of "
+                         f"train.per_device_batch_size={t.per_device_batch_size} x {world} processes")
+    kwargs = dict(
+        output_dir=str(Path(run_dir) / "checkpoints"),
+        run_name=f"{cfg.experiment_name}-{Path(run_dir).name}",
+        seed=t.seed, data_seed=t.seed,
+        learning_rate=t.learning_rate, lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio,
+        num_train_epochs=t.epochs, max_steps=t.max_steps if t.max_steps else -1,
+        per_device_train_batch_size=t.per_device_batch_size,
+        gradient_accumulation_steps=t.global_batch_size // per_step,
+        optim=t.optim, weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm,
+        gradient_checkpointing=t.activation_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if t.activation_checkpointing else None,
+        bf16=bool(t.bf16 and bf16_ok and not cpu), use_cpu=cpu,
+        # what RLOO and GRPO share
+        num_generations=t.num_generations, max_completion_length=t.max_completion_length,
+        temperature=t.temperature, top_p=t.top_p, beta=t.beta,
+        reward_weights=[float(w) for w in t.reward_weights.values()],
+        use_vllm=t.use_vllm, vllm_mode=str(getattr(t.vllm_mode, "value", t.vllm_mode)),
+        vllm_gpu_memory_utilization=t.vllm_gpu_memory_utilization,
+        log_completions=t.log_completions,
+        save_strategy="steps", save_steps=t.save_steps, save_total_limit=t.save_total_limit,
+        logging_steps=t.logging_steps, logging_first_step=True, report_to=report_to(cfg),
+    )
+    if method == "rloo":
+        kwargs["normalize_advantages"] = t.normalize_advantages
+    else:
+        kwargs.update(loss_type=t.loss_type, scale_rewards=t.scale_rewards)
+    return kwargs
+
+
+# ------------------------------------------------------------------------------------ trainer
+def build_trainer(cfg, run_dir, method: str, source: str, tokenizer):
+    """Prompts -> rewards -> arguments -> trainer. Returns (trainer, rewards); rewards.close() after training."""
+    import torch
+    import trl
+
+    from .rewards import CodeRewards
+    from .tir_rollout import TIRRollout
+
+    t = cfg.train
+    cpu = not torch.cuda.is_available()
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    train_ds = prompt_rows(cfg, cfg.model.chat_template)
+    too_long = [i for i, p in enumerate(train_ds["prompt"]) if len(tokenizer(p)["input_ids"]) > t.max_prompt_tokens]
+    if too_long:
+        log.info("rl: %d prompts over train.max_prompt_tokens=%d dropped", len(too_long), t.max_prompt_tokens)
+        keep = sorted(set(range(len(train_ds))) - set(too_long))
+        train_ds = train_ds.select(keep)
+
+    sandbox = _sandbox_dict(cfg)
+    rewards = CodeRewards(dict(t.reward_weights), sandbox=sandbox, answer_kind=t.answer_kind,
+                          grade_timeout_s=float(sandbox.get("timeout_s", 5.0)))
+    config_cls, trainer_cls = (getattr(trl, name) for name in TRAINERS[method])
+    args = config_cls(**rl_kwargs(cfg, run_dir, method, world=world, cpu=cpu,
+                                  bf16_ok=not cpu and torch.cuda.is_bf16_supported()))
+    extra = {}
+    if Rollout(t.rollout) == Rollout.tir:
+        os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
+        extra["rollout_func"] = TIRRollout(rewards, tokenizer, t.max_tool_steps, t.tool_step_tokens,
+                                           t.max_completion_length, t.temperature, t.top_p)
+    from .common import peft_config
+    trainer = trainer_cls(model=source, reward_funcs=rewards.functions(), args=args, train_dataset=train_ds,
+                          processing_class=tokenizer, peft_config=peft_config(t.peft), **extra)
+    rewards.attach(trainer)
+    return trainer, rewards
+
+
+def _sandbox_dict(cfg) -> dict:
+    from omegaconf import OmegaConf
+
+    return OmegaConf.to_container(cfg.sandbox, resolve=True) if not isinstance(cfg.sandbox, dict) else dict(cfg.sandbox)
+
+
+# ------------------------------------------------------------------------------------ results
+def reward_quarters(log_history: list[dict], key: str = "reward") -> dict:
+    """Mean `key` over the first and the last quarter of the logged steps (the learning check)."""
+    points = [(h["step"], h[key]) for h in log_history if key in h and "step" in h]
+    if not points:
+        return {"steps": 0, "first_quarter": None, "last_quarter": None}
+    q = max(len(points) // 4, 1)
+    first = [v for _, v in points[:q]]
+    last = [v for _, v in points[-q:]]
+    return {"steps": len(points), "first_quarter": sum(first) / len(first), "last_quarter": sum(last) / len(last)}
+
+
+def rl_metrics(trainer, rewards, train_seconds: float) -> dict:
+    """What an RL run adds to train_metrics.json: per-function quarters, sandbox statuses, time shares."""
+    hist = trainer.state.log_history
+    per_fn = {n: reward_quarters(hist, f"rewards/{n}/mean") for n in rewards.names}
+    return {"reward": reward_quarters(hist, "reward"), "rewards": per_fn, **rewards.summary(train_seconds),
+            "kl": [h["kl"] for h in hist if "kl" in h]}
+
+
+def train(cfg, run_dir, method: str) -> dict:
+    """Interim single-process driver (until numina_exp.train.trl_run.run_trainer carries the shared
+    plumbing): weights, tokenizer, tracker env, resume, final/, metrics."""
+    import json
+    import time
+
+    from ..models.load import load_tokenizer
+    from .common import copy_config, last_checkpoint, quiet_warnings, resolve_init, write_json
+
+    quiet_warnings()
+    run_dir = Path(run_dir)
+    source = resolve_init(cfg)
+    tokenizer = load_tokenizer(cfg, source)
+    if cfg.logger.name == "wandb":
+        from ..report.tracking import _wandb_mode
+        os.environ.setdefault("WANDB_MODE", _wandb_mode(cfg))
+        os.environ.setdefault("WANDB_PROJECT", cfg.logger.project)
+        os.environ.setdefault("WANDB_DIR", str(run_dir))
+    trainer, rewards = build_trainer(cfg, run_dir, method, source, tokenizer)
+    try:
+        resume = last_checkpoint(Path(trainer.args.output_dir)) if cfg.train.resume == "auto" else None
+        if resume:
+            log.info("%s: resuming from %s", method, resume)
+        start = time.time()
+        trainer.train(resume_from_checkpoint=resume)
+        seconds = time.time() - start
+        final = run_dir / "final"
+        trainer.save_model(str(final))
+        metrics = {"global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
+                   **rl_metrics(trainer, rewards, seconds), "log_history": trainer.state.log_history,
+                   "final_dir": str(final)}
+        if trainer.is_world_process_zero():
+            tokenizer.save_pretrained(str(final))
+            copy_config(run_dir, final)
+            write_json(run_dir / "train_metrics.json", metrics)
+            (run_dir / "rl_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in trainer.state.log_history))
+        return metrics
+    finally:
+        rewards.close()
