@@ -121,40 +121,67 @@ def rl_kwargs(cfg, run_dir, method: str, world: int = 1, cpu: bool = False, bf16
 
 
 # ------------------------------------------------------------------------------------ trainer
-def build_trainer(cfg, run_dir, method: str, source: str, tokenizer):
-    """Prompts -> rewards -> arguments -> trainer. Returns (trainer, rewards); rewards.close() after training."""
-    import torch
+def build(cfg, ctx: dict, method: str):
+    """Prompts -> rewards -> TRL arguments -> model -> trainer, from the shared plumbing's context
+    (numina_exp.train.trl_run: run_dir, source, tokenizer, cpu, bf16_ok, world, model_kwargs).
+    Returns (trainer, info); info["metrics"] is filled when training ends (reward quarters, sandbox
+    statuses, time shares) and the sandbox is closed then."""
     import trl
+    from transformers import AutoModelForCausalLM
 
+    from .common import peft_config
     from .rewards import CodeRewards
     from .tir_rollout import TIRRollout
 
     t = cfg.train
-    cpu = not torch.cuda.is_available()
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    tokenizer = ctx["tokenizer"]
     train_ds = prompt_rows(cfg, cfg.model.chat_template)
-    too_long = [i for i, p in enumerate(train_ds["prompt"]) if len(tokenizer(p)["input_ids"]) > t.max_prompt_tokens]
-    if too_long:
-        log.info("rl: %d prompts over train.max_prompt_tokens=%d dropped", len(too_long), t.max_prompt_tokens)
-        keep = sorted(set(range(len(train_ds))) - set(too_long))
+    lengths = [len(tokenizer(p)["input_ids"]) for p in train_ds["prompt"]]
+    keep = [i for i, n in enumerate(lengths) if n <= t.max_prompt_tokens]
+    if len(keep) < len(train_ds):
+        log.info("rl: %d prompts over train.max_prompt_tokens=%d dropped", len(train_ds) - len(keep), t.max_prompt_tokens)
         train_ds = train_ds.select(keep)
 
     sandbox = _sandbox_dict(cfg)
     rewards = CodeRewards(dict(t.reward_weights), sandbox=sandbox, answer_kind=t.answer_kind,
                           grade_timeout_s=float(sandbox.get("timeout_s", 5.0)))
     config_cls, trainer_cls = (getattr(trl, name) for name in TRAINERS[method])
-    args = config_cls(**rl_kwargs(cfg, run_dir, method, world=world, cpu=cpu,
-                                  bf16_ok=not cpu and torch.cuda.is_bf16_supported()))
+    args = config_cls(**rl_kwargs(cfg, ctx["run_dir"], method, world=ctx["world"], cpu=ctx["cpu"], bf16_ok=ctx["bf16_ok"]))
     extra = {}
     if Rollout(t.rollout) == Rollout.tir:
         os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
         extra["rollout_func"] = TIRRollout(rewards, tokenizer, t.max_tool_steps, t.tool_step_tokens,
                                            t.max_completion_length, t.temperature, t.top_p)
-    from .common import peft_config
-    trainer = trainer_cls(model=source, reward_funcs=rewards.functions(), args=args, train_dataset=train_ds,
+    # The reference model (beta > 0) is re-loaded from the policy's _name_or_path: a directory or hub id.
+    model = AutoModelForCausalLM.from_pretrained(ctx["source"], **ctx["model_kwargs"])
+    trainer = trainer_cls(model=model, reward_funcs=rewards.functions(), args=args, train_dataset=train_ds,
                           processing_class=tokenizer, peft_config=peft_config(t.peft), **extra)
     rewards.attach(trainer)
-    return trainer, rewards
+    metrics: dict = {}
+    trainer.add_callback(_Finish(trainer, rewards, metrics))
+    return trainer, {"metrics": metrics}
+
+
+def _callback_base():
+    from transformers import TrainerCallback
+    return TrainerCallback
+
+
+class _Finish(_callback_base()):
+    """At the end of training: the RL numbers into info["metrics"] (read by the plumbing), sandbox closed."""
+
+    def __init__(self, trainer, rewards, metrics: dict):
+        self.trainer, self.rewards, self.metrics = trainer, rewards, metrics
+        self.t0 = 0.0
+
+    def on_train_begin(self, args, state, control, **kw):
+        import time
+        self.t0 = time.time()
+
+    def on_train_end(self, args, state, control, **kw):
+        import time
+        self.metrics.update(rl_metrics(self.trainer, self.rewards, time.time() - self.t0))
+        self.rewards.close()
 
 
 def _sandbox_dict(cfg) -> dict:
@@ -184,41 +211,38 @@ def rl_metrics(trainer, rewards, train_seconds: float) -> dict:
 
 
 def train(cfg, run_dir, method: str) -> dict:
-    """Interim single-process driver (until numina_exp.train.trl_run.run_trainer carries the shared
-    plumbing): weights, tokenizer, tracker env, resume, final/, metrics."""
-    import json
+    """Interim single-process stand-in for numina_exp.train.trl_run.run_trainer (the shared plumbing:
+    weights, tokenizer, tracker env, resume, final/, metrics) until the methods-as-modules layout lands."""
     import time
 
-    from ..models.load import load_tokenizer
+    import torch
+
+    from ..models.load import load_tokenizer, torch_dtype
     from .common import copy_config, last_checkpoint, quiet_warnings, resolve_init, write_json
 
     quiet_warnings()
     run_dir = Path(run_dir)
+    cpu = not torch.cuda.is_available()
     source = resolve_init(cfg)
-    tokenizer = load_tokenizer(cfg, source)
     if cfg.logger.name == "wandb":
         from ..report.tracking import _wandb_mode
         os.environ.setdefault("WANDB_MODE", _wandb_mode(cfg))
         os.environ.setdefault("WANDB_PROJECT", cfg.logger.project)
         os.environ.setdefault("WANDB_DIR", str(run_dir))
-    trainer, rewards = build_trainer(cfg, run_dir, method, source, tokenizer)
-    try:
-        resume = last_checkpoint(Path(trainer.args.output_dir)) if cfg.train.resume == "auto" else None
-        if resume:
-            log.info("%s: resuming from %s", method, resume)
-        start = time.time()
-        trainer.train(resume_from_checkpoint=resume)
-        seconds = time.time() - start
-        final = run_dir / "final"
-        trainer.save_model(str(final))
-        metrics = {"global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
-                   **rl_metrics(trainer, rewards, seconds), "log_history": trainer.state.log_history,
-                   "final_dir": str(final)}
-        if trainer.is_world_process_zero():
-            tokenizer.save_pretrained(str(final))
-            copy_config(run_dir, final)
-            write_json(run_dir / "train_metrics.json", metrics)
-            (run_dir / "rl_log.jsonl").write_text("".join(json.dumps(h) + "\n" for h in trainer.state.log_history))
-        return metrics
-    finally:
-        rewards.close()
+    ctx = {"run_dir": run_dir, "source": source, "tokenizer": load_tokenizer(cfg, source), "cpu": cpu,
+           "bf16_ok": (not cpu) and torch.cuda.is_bf16_supported(), "world": int(os.environ.get("WORLD_SIZE", "1")),
+           "model_kwargs": {"dtype": torch_dtype(cfg.model.dtype, "cpu" if cpu else "cuda")}}
+    trainer, info = build(cfg, ctx, method)
+    resume = last_checkpoint(Path(trainer.args.output_dir)) if str(cfg.train.resume) == "auto" else None
+    start = time.time()
+    trainer.train(resume_from_checkpoint=resume)
+    seconds = time.time() - start
+    final = run_dir / "final"
+    trainer.save_model(str(final))
+    metrics = {"global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
+               **info["metrics"], "log_history": trainer.state.log_history, "final_dir": str(final)}
+    if trainer.is_world_process_zero():
+        ctx["tokenizer"].save_pretrained(str(final))
+        copy_config(run_dir, final)
+        write_json(run_dir / "train_metrics.json", metrics)
+    return metrics
