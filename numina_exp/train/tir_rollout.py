@@ -74,22 +74,26 @@ class TIRRollout:
     def _generate(self, trainer, inputs: list[list[int]], budgets: list[int]) -> list[list[int]]:
         """One batched sampling call over the active copies, each stopping at the output marker (CPU: HF generate)."""
         import torch
+        from trl.models import unwrap_model_for_generation
 
-        model = trainer.accelerator.unwrap_model(trainer.model)
-        device = next(model.parameters()).device
         pad = self.tok.pad_token_id if self.tok.pad_token_id is not None else self.tok.eos_token_id
         width = max(len(x) for x in inputs)
-        ids = torch.tensor([[pad] * (width - len(x)) + x for x in inputs], device=device)
-        attn = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in inputs], device=device)
         new = max(1, min(self.step_tokens, max(budgets)))
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
-            out = model.generate(input_ids=ids, attention_mask=attn, max_new_tokens=new, do_sample=True,
-                                 temperature=self.temperature, top_p=self.top_p, pad_token_id=pad,
-                                 stop_strings=[STOP], tokenizer=self.tok)
-        if was_training:
-            model.train()
+        # ZeRO-3: gather the partitioned weights for generation, as TRL's own generation does
+        with unwrap_model_for_generation(trainer.model_wrapped, trainer.accelerator,
+                                         gather_deepspeed3_params=trainer.args.ds3_gather_for_generation,
+                                         gradient_checkpointing_kwargs=trainer.args.gradient_checkpointing_kwargs) as model:
+            device = next(model.parameters()).device
+            ids = torch.tensor([[pad] * (width - len(x)) + x for x in inputs], device=device)
+            attn = torch.tensor([[0] * (width - len(x)) + [1] * len(x) for x in inputs], device=device)
+            was_training = model.training
+            model.eval()
+            with torch.no_grad():
+                out = model.generate(input_ids=ids, attention_mask=attn, max_new_tokens=new, do_sample=True,
+                                     temperature=self.temperature, top_p=self.top_p, pad_token_id=pad,
+                                     stop_strings=[STOP], tokenizer=self.tok)
+            if was_training:
+                model.train()
         result = []
         for row, budget in zip(out[:, width:].tolist(), budgets):
             row = _trim(row, pad, self.tok.eos_token_id)

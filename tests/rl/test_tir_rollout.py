@@ -1,6 +1,8 @@
 """The TIR rollout's step loop (generate to ```output -> execute in the sandbox -> feed back -> continue)
 on a scripted policy: the model is the only fake (its continuations are written here so that code gets
 written at all); the tokenizer, the SC-TIR decisions, the sandbox and the rewards are the real ones."""
+from types import SimpleNamespace
+
 import pytest
 import torch
 from rl_helpers import rl_cfg
@@ -18,6 +20,8 @@ STEP2 = {"right": " So the answer is $\\boxed{42}$.", "hang": " So the answer is
 
 class ScriptedPolicy(torch.nn.Module):
     """generate(): each row's next scripted piece, chosen by how many output blocks its context holds."""
+
+    is_gradient_checkpointing = False  # as a transformers model reports it
 
     def __init__(self, tok, plan: list[str]):
         super().__init__()
@@ -40,17 +44,15 @@ class ScriptedPolicy(torch.nn.Module):
         return torch.cat([input_ids, new], dim=1)
 
 
-class _Acc:
-    @staticmethod
-    def unwrap_model(m):
-        return m
-
-
 class _Trainer:
-    accelerator = _Acc()
+    """What the rollout uses of GRPOTrainer: the wrapped model, the accelerator, two arguments."""
 
     def __init__(self, model):
-        self.model = model
+        from accelerate import Accelerator
+
+        self.model = self.model_wrapped = model
+        self.accelerator = Accelerator(cpu=True)
+        self.args = SimpleNamespace(ds3_gather_for_generation=True, gradient_checkpointing_kwargs=None)
 
 
 @pytest.fixture(scope="module")
