@@ -25,7 +25,8 @@ TRAINERS = {"rloo": ("RLOOConfig", "RLOOTrainer"), "grpo": ("GRPOConfig", "GRPOT
 # ------------------------------------------------------------------------------------ validation
 def check(cfg, method: str) -> None:
     """What a type cannot express; raises ConfigError naming the key, before any model loads."""
-    from numina_exp.config.errors import ConfigError
+    from ..core.errors import ConfigError
+    from .args import world_size
     from .rewards import REWARDS, reward_names
 
     t = cfg.train
@@ -39,6 +40,10 @@ def check(cfg, method: str) -> None:
     if t.global_batch_size % t.num_generations:
         raise ConfigError("train.global_batch_size", f"{t.global_batch_size} is not a multiple of train.num_generations={t.num_generations}",
                           "make the completions per step a whole number of prompts x k")
+    per_step = t.per_device_batch_size * world_size(cfg)
+    if t.global_batch_size % per_step:
+        raise ConfigError("train.global_batch_size", f"{t.global_batch_size} is not a multiple of train.per_device_batch_size x "
+                          f"processes = {per_step}", "pick per_device_batch_size so that it divides the completions per step")
     if Rollout(t.rollout) == Rollout.tir:
         if method != "grpo":
             raise ConfigError("train.rollout", f"tir is not available for method={method}",
@@ -83,40 +88,23 @@ def _first_user(messages):
 
 # ------------------------------------------------------------------------------------ TRL arguments
 def rl_kwargs(cfg, run_dir, method: str, world: int = 1, cpu: bool = False, bf16_ok: bool = True) -> dict:
-    """RLOOConfig / GRPOConfig keyword arguments from train.* (a pure function)."""
-    from .args import report_to
+    """RLOOConfig / GRPOConfig keyword arguments: the TrainBase keys as for every trainer, then what RLOO
+    and GRPO share, then each one's own (a pure function)."""
+    from .args import common_kwargs
 
     t = cfg.train
-    per_step = t.per_device_batch_size * world
-    if t.global_batch_size % per_step:
-        raise ValueError(f"train.global_batch_size={t.global_batch_size} is not a multiple of "
-                         f"train.per_device_batch_size={t.per_device_batch_size} x {world} processes")
-    kwargs = dict(
-        output_dir=str(Path(run_dir) / "checkpoints"),
-        run_name=f"{cfg.experiment_name}-{Path(run_dir).name}",
-        seed=t.seed, data_seed=t.seed,
-        learning_rate=t.learning_rate, lr_scheduler_type=t.lr_scheduler, warmup_steps=t.warmup_ratio,
-        num_train_epochs=t.epochs, max_steps=t.max_steps if t.max_steps else -1,
-        per_device_train_batch_size=t.per_device_batch_size,
-        gradient_accumulation_steps=t.global_batch_size // per_step,
-        optim=t.optim, weight_decay=t.weight_decay, max_grad_norm=t.max_grad_norm,
-        gradient_checkpointing=t.activation_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if t.activation_checkpointing else None,
-        bf16=bool(t.bf16 and bf16_ok and not cpu), use_cpu=cpu,
-        # what RLOO and GRPO share
+    kwargs = common_kwargs(cfg, run_dir, world=world, cpu=cpu, bf16_ok=bf16_ok)
+    kwargs.update(
         num_generations=t.num_generations, max_completion_length=t.max_completion_length,
         temperature=t.temperature, top_p=t.top_p, beta=t.beta,
         reward_weights=[float(w) for w in t.reward_weights.values()],
-        use_vllm=t.use_vllm, vllm_mode=str(getattr(t.vllm_mode, "value", t.vllm_mode)),
-        vllm_gpu_memory_utilization=t.vllm_gpu_memory_utilization,
+        use_vllm=t.use_vllm, vllm_mode=str(t.vllm_mode), vllm_gpu_memory_utilization=t.vllm_gpu_memory_utilization,
         log_completions=t.log_completions,
-        save_strategy="steps", save_steps=t.save_steps, save_total_limit=t.save_total_limit,
-        logging_steps=t.logging_steps, logging_first_step=True, report_to=report_to(cfg),
     )
     if method == "rloo":
         kwargs["normalize_advantages"] = t.normalize_advantages
     else:
-        kwargs.update(loss_type=t.loss_type, scale_rewards=t.scale_rewards)
+        kwargs.update(loss_type=str(t.loss_type), scale_rewards=str(t.scale_rewards))
     return kwargs
 
 
@@ -127,11 +115,11 @@ def build(cfg, ctx: dict, method: str):
     Returns (trainer, info); info["metrics"] is filled when training ends (reward quarters, sandbox
     statuses, time shares) and the sandbox is closed then."""
     import trl
-    from transformers import AutoModelForCausalLM
 
     from .common import peft_config
     from .rewards import CodeRewards
     from .tir_rollout import TIRRollout
+    from .trl_run import load_model
 
     t = cfg.train
     tokenizer = ctx["tokenizer"]
@@ -143,7 +131,7 @@ def build(cfg, ctx: dict, method: str):
         train_ds = train_ds.select(keep)
 
     sandbox = _sandbox_dict(cfg)
-    rewards = CodeRewards(dict(t.reward_weights), sandbox=sandbox, answer_kind=t.answer_kind,
+    rewards = CodeRewards(dict(t.reward_weights), sandbox=sandbox, answer_kind=str(t.answer_kind),
                           grade_timeout_s=float(sandbox.get("timeout_s", 5.0)))
     config_cls, trainer_cls = (getattr(trl, name) for name in TRAINERS[method])
     args = config_cls(**rl_kwargs(cfg, ctx["run_dir"], method, world=ctx["world"], cpu=ctx["cpu"], bf16_ok=ctx["bf16_ok"]))
@@ -153,8 +141,7 @@ def build(cfg, ctx: dict, method: str):
         extra["rollout_func"] = TIRRollout(rewards, tokenizer, t.max_tool_steps, t.tool_step_tokens,
                                            t.max_completion_length, t.temperature, t.top_p)
     # The reference model (beta > 0) is re-loaded from the policy's _name_or_path: a directory or hub id.
-    model = AutoModelForCausalLM.from_pretrained(ctx["source"], **ctx["model_kwargs"])
-    trainer = trainer_cls(model=model, reward_funcs=rewards.functions(), args=args, train_dataset=train_ds,
+    trainer = trainer_cls(model=load_model(ctx), reward_funcs=rewards.functions(), args=args, train_dataset=train_ds,
                           processing_class=tokenizer, peft_config=peft_config(t.peft), **extra)
     rewards.attach(trainer)
     metrics: dict = {}
@@ -208,41 +195,3 @@ def rl_metrics(trainer, rewards, train_seconds: float) -> dict:
     per_fn = {n: reward_quarters(hist, f"rewards/{n}/mean") for n in rewards.names}
     return {"reward": reward_quarters(hist, "reward"), "rewards": per_fn, **rewards.summary(train_seconds),
             "kl": [h["kl"] for h in hist if "kl" in h]}
-
-
-def train(cfg, run_dir, method: str) -> dict:
-    """Interim single-process stand-in for numina_exp.train.trl_run.run_trainer (the shared plumbing:
-    weights, tokenizer, tracker env, resume, final/, metrics) until the methods-as-modules layout lands."""
-    import time
-
-    import torch
-
-    from ..models.load import load_tokenizer, torch_dtype
-    from .common import copy_config, last_checkpoint, quiet_warnings, resolve_init, write_json
-
-    quiet_warnings()
-    run_dir = Path(run_dir)
-    cpu = not torch.cuda.is_available()
-    source = resolve_init(cfg)
-    if cfg.logger.name == "wandb":
-        from ..report.tracking import _wandb_mode
-        os.environ.setdefault("WANDB_MODE", _wandb_mode(cfg))
-        os.environ.setdefault("WANDB_PROJECT", cfg.logger.project)
-        os.environ.setdefault("WANDB_DIR", str(run_dir))
-    ctx = {"run_dir": run_dir, "source": source, "tokenizer": load_tokenizer(cfg, source), "cpu": cpu,
-           "bf16_ok": (not cpu) and torch.cuda.is_bf16_supported(), "world": int(os.environ.get("WORLD_SIZE", "1")),
-           "model_kwargs": {"dtype": torch_dtype(cfg.model.dtype, "cpu" if cpu else "cuda")}}
-    trainer, info = build(cfg, ctx, method)
-    resume = last_checkpoint(Path(trainer.args.output_dir)) if str(cfg.train.resume) == "auto" else None
-    start = time.time()
-    trainer.train(resume_from_checkpoint=resume)
-    seconds = time.time() - start
-    final = run_dir / "final"
-    trainer.save_model(str(final))
-    metrics = {"global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
-               **info["metrics"], "log_history": trainer.state.log_history, "final_dir": str(final)}
-    if trainer.is_world_process_zero():
-        ctx["tokenizer"].save_pretrained(str(final))
-        copy_config(run_dir, final)
-        write_json(run_dir / "train_metrics.json", metrics)
-    return metrics

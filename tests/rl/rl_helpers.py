@@ -1,5 +1,6 @@
-"""RL test helpers (importable as `rl_helpers`): the composed config of an RL run at scale=cpu (the real config tree) and a toy dense
-reward a random tiny twin can learn within a few dozen steps."""
+"""RL test helpers (importable as `rl_helpers`): the composed config of an RL run at scale=cpu (the
+real config tree, as the entrypoint composes it) and a toy dense reward a random tiny twin can learn
+within a few dozen steps."""
 from __future__ import annotations
 
 from omegaconf import OmegaConf
@@ -7,7 +8,6 @@ from omegaconf import OmegaConf
 from helpers import compose_cfg
 from numina_exp.config.scaling import apply_scale
 from numina_exp.train.rewards import register_reward
-from numina_exp.train.rl_config import GRPOTrain, RLOOTrain
 
 DIGITS = set("0123456789")
 
@@ -19,10 +19,9 @@ def toy_digits(scored, _r):
 
 
 def rl_cfg(method: str, train: dict | None = None, overrides: list[str] | None = None):
-    cfg = compose_cfg(["method=sft", "model=deepseek_math_7b_rl", "data=numina_tir", "scale=cpu", *(overrides or [])])
+    """method=rloo|grpo on the RL data at scale=cpu; `train` values are set after scaling (as a test wants them)."""
+    cfg = compose_cfg([f"method={method}", "model=deepseek_math_7b_rl", "data=numina_tir", "scale=cpu", *(overrides or [])])
     apply_scale(cfg)
-    t = OmegaConf.structured(RLOOTrain if method == "rloo" else GRPOTrain)
     for k, v in (train or {}).items():
-        OmegaConf.update(t, k, v, merge=False)
-    rest = {k: v for k, v in OmegaConf.to_container(cfg).items() if k != "train"}
-    return OmegaConf.merge(OmegaConf.create(rest), {"train": t})
+        OmegaConf.update(cfg.train, k, v, merge=False)
+    return cfg

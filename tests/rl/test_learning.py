@@ -3,7 +3,7 @@ reward of the last quarter of steps exceeds the first quarter's, for GRPO and fo
 import pytest
 from rl_helpers import rl_cfg
 
-from numina_exp.train.rl import train
+from numina_exp.core.registry import method as declared
 
 TOY = {"max_steps": 16, "global_batch_size": 8, "per_device_batch_size": 8, "num_generations": 4,
        "max_completion_length": 16, "learning_rate": 1.0e-2, "activation_checkpointing": False,
@@ -11,12 +11,13 @@ TOY = {"max_steps": 16, "global_batch_size": 8, "per_device_batch_size": 8, "num
 
 
 def _learns(method: str, tmp_path):
-    m = train(rl_cfg(method, TOY), tmp_path / method, method)
+    m = declared(method).run(rl_cfg(method, TOY), tmp_path / method)
     q = m["reward"]
     assert q["steps"] == TOY["max_steps"]
     assert q["last_quarter"] > q["first_quarter"], q
     assert m["rewards"]["toy_digits"] == q  # one function with weight 1: the shaped reward is that function
     assert (tmp_path / method / "final" / "config.json").exists()
+    assert (tmp_path / method / "rl_curves.png").exists()
 
 
 @pytest.mark.timeout(300)
