@@ -144,7 +144,7 @@ class CodeRewards:
             t0 = time.perf_counter()
             try:
                 texts = [_as_text(c) for c in completions]
-                scored = self.score(texts, answer, exec_status, exec_output, execute=needs_exec)
+                scored = self.score(texts, answer, exec_status, exec_output, execute=needs_exec, batch=id(completions))
                 return [float(v) for v in fn(scored, self)]
             finally:
                 self.reward_s += time.perf_counter() - t0
@@ -155,12 +155,14 @@ class CodeRewards:
     def attach(self, trainer) -> None:
         """Log sandbox statuses and the share of step time spent in rewards / executing code."""
         self._trainer = trainer
-        trainer.add_callback(_StepTiming(self))
+        trainer.add_callback(_step_timing(self))
 
     # ---------------------------------------------------------------- scoring
-    def score(self, texts: list[str], golds=None, exec_status=None, exec_output=None, execute: bool = True) -> Scored:
-        """The step's Scored, computed once per distinct batch of completions (TRL calls each function in turn)."""
-        key = (tuple(texts), tuple(golds or ()))
+    def score(self, texts: list[str], golds=None, exec_status=None, exec_output=None, execute: bool = True,
+              batch=None) -> Scored:
+        """The step's Scored, computed once per batch (TRL calls each function in turn with the same list;
+        `batch` tells two steps with identical completions apart)."""
+        key = (batch, tuple(texts), tuple(golds or ()))
         if self._key != key:
             self._key = key
             self._scored = Scored(texts=list(texts), golds=list(golds) if golds is not None else [None] * len(texts))
@@ -261,25 +263,24 @@ def _trainer_metrics(trainer):
     return metrics["train"] if metrics is not None else None
 
 
-def _callback_base():
+def _step_timing(rewards: CodeRewards):
+    """A TrainerCallback (built here: importing this module stays free of transformers): per optimizer step,
+    the share of its wall time spent in reward functions and in the sandbox, into the trainer's logs."""
     from transformers import TrainerCallback
-    return TrainerCallback
 
+    class StepTiming(TrainerCallback):
+        def __init__(self):
+            self._t0 = self._reward0 = self._exec0 = 0.0
 
-class _StepTiming(_callback_base()):
-    """Per optimizer step: the share of its wall time spent in reward functions and in the sandbox."""
+        def on_step_begin(self, args, state, control, **kw):
+            self._t0, self._reward0, self._exec0 = time.perf_counter(), rewards.reward_s, rewards.exec_s
 
-    def __init__(self, rewards: CodeRewards):
-        self.r = rewards
-        self._t0 = self._reward0 = self._exec0 = 0.0
+        def on_step_end(self, args, state, control, **kw):
+            wall = max(time.perf_counter() - self._t0, 1e-9)
+            metrics = _trainer_metrics(rewards._trainer)
+            if metrics is not None:
+                metrics["time/reward_share"].append((rewards.reward_s - self._reward0) / wall)
+                metrics["time/exec_share"].append((rewards.exec_s - self._exec0) / wall)
+                metrics["time/step_s"].append(wall)
 
-    def on_step_begin(self, args, state, control, **kw):
-        self._t0, self._reward0, self._exec0 = time.perf_counter(), self.r.reward_s, self.r.exec_s
-
-    def on_step_end(self, args, state, control, **kw):
-        wall = max(time.perf_counter() - self._t0, 1e-9)
-        metrics = _trainer_metrics(self.r._trainer)
-        if metrics is not None:
-            metrics["time/reward_share"].append((self.r.reward_s - self._reward0) / wall)
-            metrics["time/exec_share"].append((self.r.exec_s - self._exec0) / wall)
-            metrics["time/step_s"].append(wall)
+    return StepTiming()

@@ -145,30 +145,28 @@ def build(cfg, ctx: dict, method: str):
                           processing_class=tokenizer, peft_config=peft_config(t.peft), **extra)
     rewards.attach(trainer)
     metrics: dict = {}
-    trainer.add_callback(_Finish(trainer, rewards, metrics))
+    trainer.add_callback(_finish(trainer, rewards, metrics))
     return trainer, {"metrics": metrics}
 
 
-def _callback_base():
+def _finish(trainer, rewards, metrics: dict):
+    """A TrainerCallback: at the end of training the RL numbers go into info["metrics"] (which the
+    plumbing writes to train_metrics.json) and the sandbox closes."""
+    import time
+
     from transformers import TrainerCallback
-    return TrainerCallback
 
+    class Finish(TrainerCallback):
+        t0 = 0.0
 
-class _Finish(_callback_base()):
-    """At the end of training: the RL numbers into info["metrics"] (read by the plumbing), sandbox closed."""
+        def on_train_begin(self, args, state, control, **kw):
+            self.t0 = time.time()
 
-    def __init__(self, trainer, rewards, metrics: dict):
-        self.trainer, self.rewards, self.metrics = trainer, rewards, metrics
-        self.t0 = 0.0
+        def on_train_end(self, args, state, control, **kw):
+            metrics.update(rl_metrics(trainer, rewards, time.time() - self.t0))
+            rewards.close()
 
-    def on_train_begin(self, args, state, control, **kw):
-        import time
-        self.t0 = time.time()
-
-    def on_train_end(self, args, state, control, **kw):
-        import time
-        self.metrics.update(rl_metrics(self.trainer, self.rewards, time.time() - self.t0))
-        self.rewards.close()
+    return Finish()
 
 
 def _sandbox_dict(cfg) -> dict:
