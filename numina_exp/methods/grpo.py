@@ -1,0 +1,35 @@
+"""method=grpo: GRPO on TRL's GRPOTrainer, rewarded by executing the model's code.
+
+Beside RLOO with the same keys (numina_exp.train.rl); what only GRPO offers is train.rollout=tir:
+the completions are SC-TIR trajectories (generate to ```output -> execute in the sandbox -> feed the
+output back -> continue, up to train.max_tool_steps rounds; numina_exp.train.tir_rollout), the
+sandbox output masked out of the loss."""
+from __future__ import annotations
+
+from ..core.registry import Method
+from ..train.rl_config import GRPOTrain
+
+
+def validate(cfg) -> None:
+    from ..train.rl import check
+    check(cfg, "grpo")
+
+
+def build(cfg, ctx):
+    from ..train.rl import build as build_rl
+    return build_rl(cfg, ctx, "grpo")
+
+
+def run(cfg, run_dir):
+    from ..report.rl_curves import announce
+    from ..train.trl_run import run_trainer
+
+    return announce(cfg, run_dir, run_trainer(cfg, run_dir, build))
+
+
+METHOD = Method(
+    name="grpo", run=run, validate=validate, train_schema=GRPOTrain, launched=True,
+    needs=("model", "data", "train"),
+    consumes={"model": "train.init_from"}, produces={"model": "final"},
+    doc="GRPO (TRL GRPOTrainer) with code-execution rewards; train.rollout=tir runs SC-TIR rollouts",
+)

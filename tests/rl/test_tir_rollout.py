@@ -1,0 +1,100 @@
+"""The TIR rollout's step loop (generate to ```output -> execute in the sandbox -> feed back -> continue)
+on a scripted policy: the model is the only fake (its continuations are written here so that code gets
+written at all); the tokenizer, the SC-TIR decisions, the sandbox and the rewards are the real ones."""
+from types import SimpleNamespace
+
+import pytest
+import torch
+from rl_helpers import rl_cfg
+
+from numina_exp.models.load import load_tokenizer, resolve_model_source
+from numina_exp.train.rewards import CodeRewards
+from numina_exp.train.tir_rollout import TIRRollout
+
+SANDBOX = dict(timeout_s=1.0, memory_mb=512, workers=2, tmpfs_mb=16, max_processes=16)
+PROMPT = "### Problem: What is 6 times 7?\n### Solution: "
+STEP1 = {"right": "We compute.\n```python\nprint(6*7)\n```\n```output\n",
+         "hang": "We wait.\n```python\nwhile True:\n    pass\n```\n```output\n"}
+STEP2 = {"right": " So the answer is $\\boxed{42}$.", "hang": " So the answer is $\\boxed{41}$."}
+
+
+class ScriptedPolicy(torch.nn.Module):
+    """generate(): each row's next scripted piece, chosen by how many output blocks its context holds."""
+
+    is_gradient_checkpointing = False  # as a transformers model reports it
+
+    def __init__(self, tok, plan: list[str]):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+        self.tok, self.plan, self.calls = tok, plan, 0
+
+    def generate(self, input_ids, attention_mask, max_new_tokens, pad_token_id, **_):
+        self.calls += 1
+        rows = []
+        for i, ids in enumerate(input_ids.tolist()):
+            text = self.tok.decode([t for t, m in zip(ids, attention_mask[i].tolist()) if m], skip_special_tokens=True)
+            step = text.count("```output")
+            piece = (STEP1 if step == 0 else STEP2)[self.plan[i % len(self.plan)]]
+            new = self.tok(piece, add_special_tokens=False)["input_ids"]
+            if step:
+                new = new + [self.tok.eos_token_id]
+            rows.append(new[:max_new_tokens])
+        width = max(len(r) for r in rows)
+        new = torch.tensor([r + [pad_token_id] * (width - len(r)) for r in rows])
+        return torch.cat([input_ids, new], dim=1)
+
+
+class _Trainer:
+    """What the rollout uses of GRPOTrainer: the wrapped model, the accelerator, two arguments."""
+
+    def __init__(self, model):
+        from accelerate import Accelerator
+
+        self.model = self.model_wrapped = model
+        self.accelerator = Accelerator(cpu=True)
+        self.args = SimpleNamespace(ds3_gather_for_generation=True, gradient_checkpointing_kwargs=None)
+
+
+@pytest.fixture(scope="module")
+def tok():
+    return load_tokenizer(rl_cfg("grpo"), resolve_model_source(rl_cfg("grpo")))
+
+
+def test_tir_rollout_executes_feeds_back_and_masks_feedback(tok):
+    rewards = CodeRewards({"code_block": 0.1, "executes": 0.2, "correct": 1.0}, sandbox=SANDBOX)
+    policy = ScriptedPolicy(tok, ["right", "hang"])
+    roll = TIRRollout(rewards, tok, max_steps=4, step_tokens=64, max_completion_length=256)
+    try:
+        out = roll([PROMPT, PROMPT], _Trainer(policy))
+        assert policy.calls == 2  # generate -> execute -> generate -> EOS: two batched rounds for both copies
+        assert out["exec_status"] == ["ok", "timeout"]
+        assert out["exec_output"][0].strip() == "42"
+        texts = [tok.decode(ids, skip_special_tokens=True) for ids in out["completion_ids"]]
+        assert "```output\n42\n```" in texts[0] and texts[0].endswith("\\boxed{42}$.")
+        assert "Timed out after 1 seconds." in texts[1]
+        for ids, mask, text in zip(out["completion_ids"], out["env_mask"], texts):
+            assert len(ids) == len(mask)
+            fed_back = tok.decode([t for t, m in zip(ids, mask) if m == 0])
+            model_wrote = tok.decode([t for t, m in zip(ids, mask) if m == 1], skip_special_tokens=True)
+            assert "```python" in model_wrote and "\\boxed" in model_wrote
+            assert "```python" not in fed_back and "\\boxed" not in fed_back and fed_back.strip()
+        # the rewards read the rollout's execution: nothing runs again
+        before = rewards.exec_s
+        fns = {f.__name__: f for f in rewards.functions()}
+        kw = dict(completions=texts, answer=["42", "42"], exec_status=out["exec_status"], exec_output=out["exec_output"])
+        assert fns["executes"](**kw) == [1.0, 0.0]
+        assert fns["correct"](**kw) == [1.0, 0.0]
+        assert fns["code_block"](**kw) == [1.0, 1.0]
+        assert rewards.exec_s == before
+    finally:
+        rewards.close()
+
+
+def test_tir_rollout_respects_the_completion_budget(tok):
+    rewards = CodeRewards({"executes": 1.0}, sandbox=SANDBOX)
+    roll = TIRRollout(rewards, tok, max_steps=4, step_tokens=64, max_completion_length=12)
+    try:
+        out = roll([PROMPT], _Trainer(ScriptedPolicy(tok, ["right"])))
+        assert len(out["completion_ids"][0]) <= 12
+    finally:
+        rewards.close()
