@@ -105,16 +105,13 @@ class SuiteIndex:
 def _minhash(shingles: set, num_perm: int):
     from datasketch import MinHash
     mh = MinHash(num_perm=num_perm, seed=1)
-    mh.update_batch([" ".join(s).encode("utf-8") for s in shingles])
+    mh.update_batch(_shingle_bytes(shingles))
     return mh
 
 
 def build_index(suites: dict[str, list[dict]], settings: DecontamSettings) -> SuiteIndex:
     """`suites`: name -> rows with `id` and `problem`."""
     idx = SuiteIndex(settings)
-    if settings.minhash:
-        from datasketch import MinHashLSH
-        idx.lsh = MinHashLSH(threshold=settings.minhash_threshold, num_perm=settings.num_perm)
     for suite, rows in suites.items():
         for row in rows:
             toks = [t for t, _, _ in tokens(str(row["problem"]))]
@@ -125,10 +122,20 @@ def build_index(suites: dict[str, list[dict]], settings: DecontamSettings) -> Su
             idx.problems.append(p)
             for g in p.grams:
                 idx.by_gram.setdefault(g, []).append(i)
-            if idx.lsh is not None:
-                p.minhash = _minhash(p.shingles, settings.num_perm)
-                idx.lsh.insert(str(i), p.minhash)
+    if settings.minhash:
+        from datasketch import MinHash, MinHashLSH
+        idx.lsh = MinHashLSH(threshold=settings.minhash_threshold, num_perm=settings.num_perm)
+        # one permutation set for all signatures (bulk): building them per problem dominated the index time
+        sigs = MinHash.bulk([_shingle_bytes(p.shingles) for p in idx.problems], num_perm=settings.num_perm, seed=1)
+        with idx.lsh.insertion_session() as session:
+            for i, (p, mh) in enumerate(zip(idx.problems, sigs)):
+                p.minhash = mh
+                session.insert(str(i), mh)
     return idx
+
+
+def _shingle_bytes(shingles: set) -> list[bytes]:
+    return [" ".join(s).encode("utf-8") for s in shingles]
 
 
 def row_text(row: dict, fld: str) -> str:

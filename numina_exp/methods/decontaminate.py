@@ -1,7 +1,7 @@
 """method=decontaminate: every training row that overlaps an evaluation problem, and the dataset without them.
 
-Training sets: `decontaminate.files` (jsonl paths or hub ids; empty: the data= group's source, its
-shipped sample at scale=cpu). Suites: `decontaminate.suites` (names of conf/eval/<name>.yaml; empty:
+Training sets: `decontaminate.files` (jsonl paths or hub ids) and `decontaminate.path` (one file, what a
+pipeline hands over); with neither, the data= group's source (its shipped sample at scale=cpu). Suites: `decontaminate.suites` (names of conf/eval/<name>.yaml; empty:
 every suite shipped in data/suites/). Detection (numina_exp.data.decontaminate): normalised token
 n-grams (default 10; lower case, no whitespace, no LaTeX delimiters) and MinHash (datasketch).
 
@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 from ..core.errors import ConfigError
 from ..core.registry import Method
@@ -22,7 +23,8 @@ from ..core.registry import Method
 
 @dataclass
 class DecontaminateConfig:
-    files: list = field(default_factory=list)  # training jsonl files or hub ids; empty: the data= group's source
+    files: list = field(default_factory=list)  # training jsonl files or hub ids; none at all: the data= group's source
+    path: Optional[str] = None  # one more training file (what a pipeline hands over from the stage before)
     suites: list = field(default_factory=list)  # eval suite names; empty: every shipped suite (data/suites/*.jsonl)
     ngram: int = 10  # tokens per n-gram
     ngram_min_overlap: float = 0.5  # share of a suite problem's n-grams found in a training row for a hit
@@ -58,7 +60,9 @@ def validate(cfg) -> None:
     for f in c.files:
         if str(f).endswith(".jsonl") and not os.path.isfile(str(f)):
             raise ConfigError("decontaminate.files", f"file not found: {f}", "give existing jsonl files (or hub ids)")
-    if not c.files:
+    if c.path is not None and not os.path.isfile(str(c.path)):
+        raise ConfigError("decontaminate.path", f"file not found: {c.path}", "give an existing jsonl file")
+    if not c.files and c.path is None:
         from ..config.validate import check_data
         check_data(cfg)
 
@@ -80,7 +84,7 @@ def _training_sets(cfg) -> list[tuple[str, list[dict]]]:
     from ..data.decontaminate import read_rows
     from ..data.load import source_of
 
-    refs = [str(f) for f in cfg.decontaminate.files]
+    refs = [str(f) for f in cfg.decontaminate.files] + ([str(cfg.decontaminate.path)] if cfg.decontaminate.path else [])
     if not refs:
         refs = [source_of(cfg)[1]]
     out = []
@@ -157,7 +161,7 @@ def _report(per_file: list, hits: list, suites: list, s) -> str:
 
 METHOD = Method(
     name="decontaminate", run=run, validate=validate, needs=(),
-    section="decontaminate", schema=DecontaminateConfig, consumes={"dataset": "decontaminate.files"},
+    section="decontaminate", schema=DecontaminateConfig, consumes={"dataset": "decontaminate.path"},
     produces={"dataset": "clean.jsonl"},
     doc="n-gram + MinHash overlap of training sets with every evaluation suite: a report of every hit and a cleaned dataset",
 )
