@@ -76,7 +76,7 @@ def test_tiny_twin_behind_vllm_serve_through_backend_openai(tmp_path):
     from numina_exp.config.scaling import apply_scale
     from numina_exp.models import resolve_model_source
 
-    cfg = compose_cfg(["+experiment=generate_tir_from_cot", "scale=cpu"])
+    cfg = compose_cfg(["experiment=generate_tir_from_cot", "scale=cpu"])
     apply_scale(cfg)
     model_dir = resolve_model_source(cfg)  # the teacher's tiny twin, as a model directory
     port = _free_port()
