@@ -17,7 +17,6 @@ Two detectors, both per (training row, suite problem):
 `scan()` returns every hit; `clean()` drops the training rows with at least one."""
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,19 +232,10 @@ def shipped_suite_names() -> list[str]:
 
 
 def read_rows(path: str | Path) -> list[dict]:
-    """A jsonl file's rows; a bad line fails naming file and line."""
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        for i, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{path}:{i}: not JSON ({err.msg})") from None
-                if not isinstance(row, dict):
-                    raise ValueError(f"{path}:{i}: expected a JSON object")
-                rows.append(row)
-    return rows
+    """A jsonl file's rows; a bad line (a torn last one too) fails naming file and line."""
+    from ..core.io import read_jsonl
+
+    return read_jsonl(path, torn_tail_ok=False)
 
 
 def shipped_suites(names: Optional[Sequence[str]] = None) -> dict[str, list[dict]]:

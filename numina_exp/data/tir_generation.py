@@ -19,11 +19,12 @@ without any code output), `wrong_answer`, `no_answer` (ran code but gave no fina
 `error` / `timeout` (its last program failed / timed out and no answer followed)."""
 from __future__ import annotations
 
-import json
 import os
 from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable, Optional
+
+from ..core.io import append_jsonl, atomic_write_jsonl, read_jsonl
 
 REASONS = ("no_code", "wrong_answer", "no_answer", "error", "timeout")
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
@@ -106,16 +107,15 @@ class Journal:
         self.retries = int(retries)
         self.lines: list[dict] = []
         if self.path.exists():
-            self.lines = _read_tolerant(self.path)
-            _atomic_write(self.path, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in self.lines))
+            self.lines = read_jsonl(self.path)  # a torn last line (kill -9 during its write) is dropped
+            atomic_write_jsonl(self.path, self.lines)
         self._rebuild_rows()
         self._by_pid: dict[str, list[dict]] = {}
         for line in self.lines:
             self._by_pid.setdefault(line["id"], []).append(line)
 
     def _rebuild_rows(self) -> None:
-        rows = [x["row"] for x in self.lines if x.get("row")]
-        _atomic_write(self.rows_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        atomic_write_jsonl(self.rows_path, [x["row"] for x in self.lines if x.get("row")])
 
     def state(self, pid: str) -> tuple[int, bool]:
         lines = self._by_pid.get(pid, [])
@@ -127,44 +127,11 @@ class Journal:
         return {f"{x['id']}#a{x['attempt']}" for x in self.lines}
 
     def append(self, line: dict) -> None:
-        _append(self.path, line)
+        append_jsonl(self.path, [line])
         if line.get("row"):
-            _append(self.rows_path, line["row"])
+            append_jsonl(self.rows_path, [line["row"]])
         self.lines.append(line)
         self._by_pid.setdefault(line["id"], []).append(line)
-
-
-def _append(path: Path, obj: dict) -> None:
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(obj, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
-def _read_tolerant(path: Path) -> list[dict]:
-    """Every line; a torn last line (a kill during its write) is dropped, any other bad line raises."""
-    text = path.read_text(encoding="utf-8")
-    lines = text.split("\n")
-    out = []
-    for i, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines) and not text.endswith("\n"):
-                break
-            raise ValueError(f"{path}:{i}: not JSON (the journal was edited by hand?)") from None
-    return out
 
 
 def prune_log(path: str | os.PathLike, keep_ids: set) -> int:
@@ -172,9 +139,9 @@ def prune_log(path: str | os.PathLike, keep_ids: set) -> int:
     path = Path(path)
     if not path.exists():
         return 0
-    lines = _read_tolerant(path)
+    lines = read_jsonl(path)
     kept = [x for x in lines if x.get("problem_id") in keep_ids]
-    _atomic_write(path, "".join(json.dumps(x, ensure_ascii=False) + "\n" for x in kept))
+    atomic_write_jsonl(path, kept)
     return len(lines) - len(kept)
 
 

@@ -285,7 +285,7 @@ class _Capture(GenerationLog):
 
 
 METHOD = Method(
-    name="generate_tir", run=run, validate=validate, needs=("model", "decoding", "backend"),
+    name="generate_tir", run=run, validate=validate, needs=("model", "data", "decoding", "backend"),
     section="generate_tir", schema=GenerateTIRConfig, consumes={"model": "model.path"}, produces={"dataset": "tir.jsonl"},
     doc="teacher model + sandbox -> TIR solutions whose answers match the reference (NuminaMath-TIR schema), resumable",
 )
