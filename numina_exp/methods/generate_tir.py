@@ -25,6 +25,7 @@ from typing import Optional
 
 from ..core.errors import ConfigError
 from ..core.registry import Method
+from ..decode import Decoder
 from ..decode.log import GenerationLog
 
 log = logging.getLogger("numina_exp")
@@ -168,7 +169,6 @@ def teacher_name(cfg, backend) -> str:
 def run(cfg, run_dir) -> dict:
     from ..data.tir_generation import Journal, outcome, prune_log, stats, tir_row, yield_table
     from ..data.tir_generation import copy_texts
-    from ..decode import Decoder
     from ..generate.openai import EndpointError
     from ..grading import is_equivalent
 
@@ -209,12 +209,7 @@ def run(cfg, run_dir) -> dict:
     try:
         if todo:
             render = prompt_renderer(cfg)
-
-            class TIRDecoder(Decoder):
-                def prompt(self, problem: dict) -> str:
-                    return problem["prompt"]
-
-            decoder = TIRDecoder(cfg)
+            decoder = _TIRDecoder(cfg)
             teacher = teacher_name(cfg, decoder.backend)
             if g.progress:
                 from tqdm.auto import tqdm
@@ -270,6 +265,13 @@ def run(cfg, run_dir) -> dict:
     print(f"[generate_tir] {st['kept']} rows -> {run_dir / 'tir.jsonl'}", flush=True)
     return {"dataset": "tir.jsonl", "kept": st["kept"], "problems": st["problems"], "yield": st["yield"],
             "endpoint_errors": endpoint_errors}
+
+
+class _TIRDecoder(Decoder):
+    """The configured decoder; the prompt is the rendered instruction, not the recipe's `### Problem:`."""
+
+    def prompt(self, problem: dict) -> str:
+        return problem["prompt"]
 
 
 class _Capture(GenerationLog):
