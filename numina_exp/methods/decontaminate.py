@@ -37,8 +37,7 @@ class DecontaminateConfig:
 
 
 def validate(cfg) -> None:
-    import os
-
+    from ..core import planned
     from ..data.decontaminate import shipped_suite_names
 
     c = cfg.decontaminate
@@ -58,9 +57,9 @@ def validate(cfg) -> None:
         if not (conf_eval / f"{s}.yaml").is_file():
             raise ConfigError("decontaminate.suites", f"unknown suite {s!r}", f"use names of conf/eval/*.yaml, e.g. {shipped_suite_names()}")
     for f in c.files:
-        if str(f).endswith(".jsonl") and not os.path.isfile(str(f)):
+        if str(f).endswith(".jsonl") and not planned.exists(f):
             raise ConfigError("decontaminate.files", f"file not found: {f}", "give existing jsonl files (or hub ids)")
-    if c.path is not None and not os.path.isfile(str(c.path)):
+    if c.path is not None and not planned.exists(c.path):
         raise ConfigError("decontaminate.path", f"file not found: {c.path}", "give an existing jsonl file")
     if not c.files and c.path is None:
         from ..config.validate import check_data

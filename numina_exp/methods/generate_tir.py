@@ -60,12 +60,11 @@ class GenerateTIRConfig:
 
 
 def validate(cfg) -> None:
-    import os
-
+    from ..core import planned
     from ..data.tir_generation import load_instruction
 
     g, d = cfg.generate_tir, cfg.decoding
-    if g.source is not None and not os.path.isfile(str(g.source)):
+    if g.source is not None and not planned.exists(g.source):
         raise ConfigError("generate_tir.source", f"file not found: {g.source}", "give a jsonl with problem + answer (or solution) per line, or null for the data= group")
     if g.retries < 0:
         raise ConfigError("generate_tir.retries", f"must be >= 0, got {g.retries}", "use e.g. 2")
