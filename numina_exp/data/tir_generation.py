@@ -156,7 +156,7 @@ def stats(lines: list[dict], retries: int, price_prompt: float = 0.0, price_comp
     by_source: dict[str, dict] = {}
     outcomes: Counter = Counter()
     tokens = {"completion": 0, "prompt": 0, "prompt_known": True}
-    for pid, xs in by_pid.items():
+    for xs in by_pid.values():
         src = xs[0].get("source") or "?"
         s = by_source.setdefault(src, {"problems": 0, "kept": 0, "finished": 0})
         s["problems"] += 1

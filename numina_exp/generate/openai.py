@@ -25,7 +25,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional, Sequence
 
-from .base import Completion, GenKey, Sampling, request_seed
+from .base import Backend, Completion, GenKey, Sampling, request_seed
 
 
 class EndpointError(RuntimeError):
@@ -39,8 +39,8 @@ class EndpointError(RuntimeError):
 _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
-class OpenAIBackend:
-    prompts_per_call = None
+class OpenAIBackend(Backend):
+    prompts_per_call = None  # the thread pool takes any number; `concurrency` bounds what is in flight
 
     def __init__(self, cfg, model_source: Optional[str] = None):
         import httpx

@@ -26,7 +26,7 @@ from typing import Optional
 from ..core.errors import ConfigError
 from ..core.registry import Method
 from ..decode import Decoder
-from ..decode.log import GenerationLog
+from ..generate.log import GenerationLog
 
 log = logging.getLogger("numina_exp")
 
@@ -166,8 +166,7 @@ def teacher_name(cfg, backend) -> str:
 
 # --- the run ---------------------------------------------------------------------------------------------
 def run(cfg, run_dir) -> dict:
-    from ..data.tir_generation import Journal, outcome, prune_log, stats, tir_row, yield_table
-    from ..data.tir_generation import copy_texts
+    from ..data.tir_generation import Journal, copy_texts, outcome, prune_log, stats, tir_row, yield_table
     from ..generate.openai import EndpointError
     from ..grading import is_equivalent
 

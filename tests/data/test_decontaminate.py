@@ -4,9 +4,8 @@ import re
 
 import pytest
 
-from numina_exp.data.decontaminate import (DecontamSettings, build_index, clean, normalize, read_rows, scan,
-                                           shipped_suites)
 from numina_exp.config import PACKAGE_DIR
+from numina_exp.data.decontaminate import DecontamSettings, build_index, clean, normalize, read_rows, scan, shipped_suites
 
 SUITES = ["aime", "amc", "math_l5"]
 

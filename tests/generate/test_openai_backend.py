@@ -3,7 +3,6 @@
 import socket
 
 import pytest
-
 from helpers import compose_cfg
 from openai_stub import StubServer
 

@@ -8,7 +8,6 @@ import sys
 import time
 
 import pytest
-
 from helpers import REPO, run_cli
 from tir_teacher import build, overrides
 

@@ -12,7 +12,6 @@ import time
 import urllib.request
 
 import pytest
-
 from helpers import compose_cfg, run_cli
 
 from numina_exp.config import PACKAGE_DIR
