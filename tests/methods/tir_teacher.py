@@ -38,7 +38,7 @@ def build(tmp: Path, n_problems: int) -> tuple[Path, Path, dict]:
     for i, r in enumerate(tora[:n_problems]):
         ref = suite[normalize(r["problem"])]
         pid = ref["id"]
-        rows.append({"id": pid, "source": "gsm8k" if i % 2 else "gsm8k-odd", "problem": ref["problem"], "answer": ref["answer"]})
+        rows.append({"id": pid, "source": "gsm8k-b" if i % 2 else "gsm8k-a", "problem": ref["problem"], "answer": ref["answer"]})
         real = steps(r["solution"])
         kind = {1: "no_code", 2: "wrong", 3: "timeout"}.get(i, "real")
         if kind == "real":
