@@ -15,3 +15,6 @@ class DataConfig:
     test_size: float = 0.05  # held-out fraction when the source has no test split (local JSONL)
     max_rows: Optional[int] = None
     shuffle_seed: int = 42
+    # Drop training rows that overlap any shipped evaluation suite (10-gram / MinHash, defaults of
+    # numina_exp.data.decontaminate) before splitting; the count dropped is logged.
+    decontaminate: bool = False

@@ -36,6 +36,7 @@ def apply_scale(cfg: DictConfig) -> list[str]:
         _cap(cfg, "train.max_steps", s.max_train_steps, changes)
         _cap(cfg, "data.max_rows", s.max_train_rows, changes)
         _cap(cfg, "eval.limit", s.max_problems, changes)
+        _cap(cfg, "generate_tir.limit", s.max_problems, changes)
         _cap(cfg, "decoding.max_new_tokens", s.max_new_tokens, changes)
         _cap(cfg, "decoding.n", s.max_copies, changes)
         # RL trainers (rloo, grpo): completions as long as decoding's, k like its copies, max_copies prompts a step

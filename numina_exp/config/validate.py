@@ -156,6 +156,17 @@ def check_backend(cfg: DictConfig) -> None:
     _positive("backend.batch_size", b.batch_size)
     if not (0.0 < b.gpu_memory_utilization <= 1.0):
         raise ConfigError("backend.gpu_memory_utilization", f"must be in (0, 1], got {b.gpu_memory_utilization}", "use e.g. 0.9")
+    if b.name == "openai":
+        if not b.url or not str(b.url).startswith(("http://", "https://")):
+            raise ConfigError("backend.url", f"backend=openai needs an http(s) URL, got {b.url!r}", "set backend.url=http://HOST:PORT/v1")
+        _positive("backend.concurrency", b.concurrency)
+        _positive("backend.retries", b.retries, 0)
+        if b.request_timeout_s <= 0 or b.backoff_s < 0 or b.backoff_max_s < b.backoff_s:
+            raise ConfigError("backend.request_timeout_s", "needs request_timeout_s > 0 and 0 <= backoff_s <= backoff_max_s",
+                              "use e.g. request_timeout_s=120 backoff_s=1 backoff_max_s=30")
+        if b.api_key_env and not os.environ.get(str(b.api_key_env)):
+            raise ConfigError("backend.api_key_env", f"the environment variable {b.api_key_env} is not set",
+                              f"export {b.api_key_env}=... (the key is read from there, never from the config)")
     if b.name == "replay":
         if not b.path:
             raise ConfigError("backend.path", "the replay backend needs saved generations", "set backend.path=RUN_DIR/generations.jsonl")

@@ -88,6 +88,7 @@ BACKENDS: dict[str, str] = {
     "hf": "numina_exp.generate.hf:HFBackend",
     "vllm": "numina_exp.generate.vllm:VLLMBackend",
     "replay": "numina_exp.generate.replay:ReplayBackend",
+    "openai": "numina_exp.generate.openai:OpenAIBackend",
 }
 
 

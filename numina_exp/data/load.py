@@ -29,8 +29,26 @@ def load_raw(cfg):
 
     kind, ref = source_of(cfg)
     if kind == "json":
-        return DatasetDict({cfg.data.train_split: load_dataset("json", data_files=ref, split="train")})
-    return load_dataset(ref)
+        raw = DatasetDict({cfg.data.train_split: load_dataset("json", data_files=ref, split="train")})
+    else:
+        raw = load_dataset(ref)
+    if cfg.data.get("decontaminate", False):
+        raw[cfg.data.train_split] = decontaminated(raw[cfg.data.train_split], ref)
+    return raw
+
+
+def decontaminated(ds, name: str):
+    """`ds` without the rows that overlap a shipped evaluation suite (data.decontaminate=true)."""
+    from .decontaminate import filter_rows
+
+    _, hits = filter_rows(list(ds), train_file=str(name))
+    bad = sorted({h.train_row for h in hits})
+    log.warning("data.decontaminate: dropping %d of %d rows of %s that overlap evaluation suites (%s)", len(bad), len(ds),
+                name, ", ".join(sorted({h.suite for h in hits})) or "none")
+    if not bad:
+        return ds
+    drop = set(bad)
+    return ds.select([i for i in range(len(ds)) if i not in drop])
 
 
 def load_splits(cfg):
