@@ -8,7 +8,7 @@ import torch
 from numina_exp.models import load_model, load_tokenizer, render_prompt, resolve_model_source
 from numina_exp.models.tokenizer import build_tokenizer
 
-from helpers import CONF, compose_cfg
+from helpers import CONF, REPO, compose_cfg
 
 TIR = ("```python\nfrom sympy import Rational\nprint(Rational(1, 3) + Rational(1, 6))\n```\n"
        "```output\n1/2\n```\nThe answer is $\\boxed{\\frac{1}{2}}$. Ünïcödé ∑ ok.")
@@ -88,7 +88,7 @@ def test_concurrent_builders_share_one_twin(tmp_path):
 
     code = ("from helpers import compose_cfg\nfrom numina_exp.models import resolve_model_source\n"
             "print(resolve_model_source(compose_cfg(['model=tiny_llama'])))")
-    env = {**__import__("os").environ, "NUMINA_EXP_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(CONF.parent / "tests")}
+    env = {**__import__("os").environ, "NUMINA_EXP_CACHE": str(tmp_path / "cache"), "PYTHONPATH": str(REPO / "tests")}
     procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(3)]
     outs = [p.communicate(timeout=300) for p in procs]
