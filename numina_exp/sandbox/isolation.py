@@ -22,7 +22,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from numina_exp.config.errors import ConfigError
+from numina_exp.core.errors import ConfigError
 
 from . import confine
 

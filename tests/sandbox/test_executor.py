@@ -6,7 +6,7 @@ from concurrent.futures import Future
 import pytest
 from omegaconf import OmegaConf
 
-from numina_exp.config.errors import ConfigError
+from numina_exp.core.errors import ConfigError
 from numina_exp.config.sandbox import SandboxConfig
 from numina_exp.sandbox import ExecResult, Executor, bwrap_available
 from numina_exp.sandbox import isolation as iso
