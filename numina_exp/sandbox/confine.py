@@ -13,7 +13,7 @@ snippet starts and cannot be lifted. Neither needs privileges (no_new_privs is s
   the snippet's own processes: the zygote and the evaluator are outside its domain.
 - seccomp: no sockets (socketpair stays: pipes between its own processes), no ptrace or process_vm_*, no
   namespaces (unshare, setns, clone with CLONE_NEW*), no mounts, no io_uring, bpf, perf, keyrings, module or
-  kexec calls, no TIOCSTI. Each fails with EPERM, so Python raises PermissionError and the snippet can go on.
+  kexec calls, no SysV IPC or POSIX message queues, no TIOCSTI. Each fails with EPERM, so Python raises PermissionError and the snippet can go on.
 """
 import ctypes
 import errno
@@ -36,6 +36,9 @@ DENIED_SYSCALLS = (
     "swapoff", "acct", "quotactl", "open_by_handle_at", "name_to_handle_at", "syslog", "iopl", "ioperm",
     "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname",
     "move_pages", "migrate_pages", "lookup_dcookie", "vhangup",
+    # SysV IPC and POSIX message queues live in the IPC namespace, which the `process` level shares with the host
+    "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semctl",
+    "semtimedop", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
 )
 CLONE_NEW_FLAGS = (0x00020000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x02000000,
                    0x00000080)  # NEWNS UTS IPC USER PID NET CGROUP TIME
@@ -108,8 +111,34 @@ def drop_privileges() -> None:
         raise OSError(e, f"capset: {os.strerror(e)}")
 
 
+def compile_seccomp() -> bytes:
+    """The seccomp filter as BPF bytes, built once by libseccomp; `load_bpf` installs it in each child (a
+    prctl: cheaper than letting libseccomp compile it again after every fork)."""
+    f = build_seccomp()
+    fd = os.memfd_create("seccomp-bpf")
+    try:
+        with os.fdopen(os.dup(fd), "wb") as out:
+            f.export_bpf(out)
+        return os.pread(fd, 1 << 20, 0)
+    finally:
+        os.close(fd)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def load_bpf(bpf: bytes) -> None:
+    """Install a seccomp filter (no_new_privs must already be set) on this thread and all it starts."""
+    buf = ctypes.create_string_buffer(bpf, len(bpf))
+    prog = _SockFprog(len(bpf) // 8, ctypes.addressof(buf))
+    if _libc().prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+        e = ctypes.get_errno()
+        raise OSError(e, f"seccomp: {os.strerror(e)}")
+
+
 def build_seccomp():
-    """The seccomp filter (a pyseccomp.SyscallFilter), built once; `.load()` it in each child."""
+    """The seccomp filter (a pyseccomp.SyscallFilter)."""
     import pyseccomp as sc
     f = sc.SyscallFilter(sc.ALLOW)
     eperm = sc.ERRNO(errno.EPERM)

@@ -37,10 +37,11 @@ DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 
 # What each level does *not* guarantee; `auto` and explicit choices print it (docs/sandbox.md has the full table).
 NOT_GUARANTEED = {
-    "bwrap": "a kernel exploit, CPU side channels; without a writable cgroup (non-root) the memory budget is "
-             "per process (RLIMIT_AS, RLIMIT_FSIZE) and the process budget is per user (RLIMIT_NPROC)",
-    "process": "the host's process list and command lines stay visible (no PID namespace), no private /tmp; "
-               "plus everything bwrap does not guarantee",
+    "bwrap": "safety from kernel exploits and CPU side channels, a CPU share; without a writable cgroup (non-root) "
+             "memory is bounded per process (RLIMIT_AS: an unmapped memfd escapes it) and processes per user "
+             "(RLIMIT_NPROC, not for root)",
+    "process": "a private /tmp (the scratch dir is in the host's), a total disk cap on it (max_file_mb is per file), "
+               "hidden host pids; plus everything bwrap does not guarantee",
 }
 
 

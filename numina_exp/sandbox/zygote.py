@@ -515,7 +515,7 @@ def _child(req, path, scratch, w_out, w_err, settings, counter, landlock, seccom
         if landlock is not None:
             landlock.restrict()
         if seccomp is not None:
-            seccomp.load()
+            confine.load_bpf(seccomp)
         os.closerange(3, 65536)  # the protocol pipes, the ruleset: nothing of the zygote's stays open
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)
@@ -640,7 +640,7 @@ def main() -> None:
         paths = settings["landlock"]
         landlock = confine.build_landlock(paths["read"], paths["write"], paths["devices"])
     if settings.get("seccomp", True):
-        seccomp = confine.build_seccomp()
+        seccomp = confine.compile_seccomp()
     settings["zygote_pid"] = os.getpid()
     gc.collect()
     gc.freeze()  # keep the warm heap shared copy-on-write with the children

@@ -30,7 +30,7 @@ def test_auto_without_bwrap_takes_the_kernel_enforced_process_level(monkeypatch,
     monkeypatch.setattr(iso, "bwrap_available", lambda: False)  # a machine without bubblewrap
     with caplog.at_level(logging.WARNING):
         assert iso.resolve("auto") == "process"
-    assert "isolation=auto -> process" in caplog.text and "process list" in caplog.text
+    assert "isolation=auto -> process" in caplog.text and "private /tmp" in caplog.text
 
 
 def test_bwrap_that_cannot_run_is_a_config_error_not_a_fallback(monkeypatch):

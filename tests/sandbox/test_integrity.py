@@ -81,13 +81,12 @@ def test_protocol_violations_kill_the_worker_not_the_run(one_worker):
     os.close(fd)
     r = run1(ex, "print(6 * 7)")
     assert r.status == "killed" and "protocol" in r.detail and r.stdout == ""
-    for garbage in (b"\xff\xfe not json at all\n", b"0" * 64 + b" {\"id\": 1}\n"):
-        assert run1(ex, "print(0)").stdout == "0\n"  # a fresh worker after the kill
-        fd = _reply_pipe_writer(ex._workers[0])
-        os.write(fd, garbage)
-        os.close(fd)
-        r = run1(ex, "print(6 * 7)")  # never raises
-        assert r.status == "killed", r
+    assert run1(ex, "print(0)").stdout == "0\n"  # a fresh worker after the kill
+    fd = _reply_pipe_writer(ex._workers[0])
+    os.write(fd, b"\xff\xfe not json at all\n")
+    os.close(fd)
+    r = run1(ex, "print(6 * 7)")  # never raises
+    assert r.status == "killed", r
     assert run1(ex, "print(0)").stdout == "0\n"
     w = ex._workers[0]
     request = {"id": ex._ids + 1, "script": "print('FORGED')", "timeout": 5.0, "echo": False, "preload": False,
@@ -167,6 +166,7 @@ def test_forks_through_libc_and_subprocess_stay_within_max_processes(clean):
         "    except OSError:\n        break\n"
         "print(json.dumps({'libc': n, 'subprocess': m}))") % (budget, budget)
     got = results(run1(clean, code))
+    assert clean.limits == "cgroup"  # what counts them: the worker's pids cgroup (root; docs/sandbox.md)
     assert 1 <= got["libc"] < budget and got["libc"] + got["subprocess"] < budget, got
 
 
