@@ -49,7 +49,9 @@ class WorkerCompromised(WorkerDied):
     """The worker broke the protocol (a forged, injected or garbled message): it is killed, never trusted again."""
 
 
-MAX_LINE = 8 << 20  # no honest reply is near this (output is capped at max_output_bytes per stream)
+def max_line(max_output_bytes: int) -> int:
+    """Longer than any honest reply: two streams of max_output_bytes, each byte at most 6 JSON characters."""
+    return 12 * int(max_output_bytes) + (1 << 20)
 
 
 class _Worker:
@@ -97,7 +99,7 @@ class _Worker:
         """The zygote's next message, authenticated and in sequence; WorkerCompromised for anything else."""
         fd = self.proc.stdout.fileno()
         while b"\n" not in self.buf:
-            if len(self.buf) > MAX_LINE:
+            if len(self.buf) > max_line(self.ex.cfg.max_output_bytes):
                 raise WorkerCompromised("sent an over-long line")
             left = deadline - time.monotonic()
             if left <= 0:
