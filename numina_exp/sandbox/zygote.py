@@ -24,7 +24,6 @@ does not. A hard wall limit (`wall_limit` in the request) still ends a snippet t
 import ast
 import atexit
 import builtins
-import ctypes
 import gc
 import io
 import json

@@ -6,8 +6,8 @@ from concurrent.futures import Future
 import pytest
 from omegaconf import OmegaConf
 
-from numina_exp.core.errors import ConfigError
 from numina_exp.config.sandbox import SandboxConfig
+from numina_exp.core.errors import ConfigError
 from numina_exp.sandbox import ExecResult, Executor, bwrap_available
 from numina_exp.sandbox import isolation as iso
 from numina_exp.sandbox.rules import DefaultRules

@@ -3,7 +3,6 @@ happened, and no process is left behind (the `clean` fixture checks after every 
 import os
 import socket
 import uuid
-from pathlib import Path
 
 import pytest
 

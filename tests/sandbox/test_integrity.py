@@ -13,7 +13,7 @@ import pytest
 
 from numina_exp.sandbox import Executor
 
-from .conftest import FAST, all_marked, stray_processes
+from .conftest import FAST, all_marked
 
 LIBC = "import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n"
 
