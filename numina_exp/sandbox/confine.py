@@ -45,12 +45,17 @@ CLONE_NEW_FLAGS = (0x00020000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0
 TIOCSTI = 0x5412
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded once in the zygote: a child only calls into it (each Python
+_PRCTL = _LIBC.prctl                       # object a child builds costs copy-on-write page faults after the fork)
+_PRCTL.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
 def _libc():
-    return ctypes.CDLL(None, use_errno=True)
+    return _LIBC
 
 
 def prctl(option: int, arg: int = 0) -> None:
-    if _libc().prctl(option, ctypes.c_ulong(arg), 0, 0, 0) != 0:
+    if _PRCTL(option, arg, 0, 0, 0) != 0:
         e = ctypes.get_errno()
         raise OSError(e, f"prctl({option}): {os.strerror(e)}")
 
@@ -128,13 +133,22 @@ class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
+class SeccompProgram:
+    """Compiled BPF, laid out once in the zygote; `load()` in a child is one prctl (no_new_privs already set)."""
+
+    def __init__(self, bpf: bytes):
+        self.buf = ctypes.create_string_buffer(bpf, len(bpf))
+        self.prog = _SockFprog(len(bpf) // 8, ctypes.addressof(self.buf))
+        self.ref = ctypes.addressof(self.prog)
+
+    def load(self) -> None:
+        if _PRCTL(22, 2, self.ref, 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+            e = ctypes.get_errno()
+            raise OSError(e, f"seccomp: {os.strerror(e)}")
+
+
 def load_bpf(bpf: bytes) -> None:
-    """Install a seccomp filter (no_new_privs must already be set) on this thread and all it starts."""
-    buf = ctypes.create_string_buffer(bpf, len(bpf))
-    prog = _SockFprog(len(bpf) // 8, ctypes.addressof(buf))
-    if _libc().prctl(22, 2, ctypes.byref(prog), 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
-        e = ctypes.get_errno()
-        raise OSError(e, f"seccomp: {os.strerror(e)}")
+    SeccompProgram(bpf).load()
 
 
 def build_seccomp():
@@ -153,6 +167,21 @@ def build_seccomp():
     f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
     f.add_rule(eperm, "ioctl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, TIOCSTI))
     return f
+
+
+class LandlockDomain:
+    """A built ruleset, kept open in the zygote; `enter()` in a child is one landlock_restrict_self syscall
+    (landlockpy's `restrict` does the same after flag bookkeeping whose Python objects cost page faults there)."""
+
+    def __init__(self, ruleset):
+        self.ruleset = ruleset  # keeps the fd open
+        self.fd = ruleset.fileno()
+        self.syscall = _LIBC.syscall
+
+    def enter(self) -> None:
+        if self.syscall(446, self.fd, 0) != 0:  # landlock_restrict_self; no_new_privs is already set
+            e = ctypes.get_errno()
+            raise OSError(e, f"landlock_restrict_self: {os.strerror(e)}")
 
 
 def build_landlock(read_paths, write_paths, device_paths):

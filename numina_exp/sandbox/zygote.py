@@ -496,8 +496,9 @@ def _child(req, path, scratch, w_out, w_err, settings, counter, landlock, seccom
         if os.getppid() != settings["zygote_pid"]:
             os._exit(code_rc)
         try:  # when a memory cgroup runs out, the kernel kills the snippet, not the zygote
-            with open("/proc/self/oom_score_adj", "w") as f:
-                f.write("1000")
+            fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+            os.write(fd, b"1000")
+            os.close(fd)
         except OSError:
             pass
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -512,9 +513,9 @@ def _child(req, path, scratch, w_out, w_err, settings, counter, landlock, seccom
             except (ValueError, OSError):
                 pass
         if landlock is not None:
-            landlock.restrict()
+            landlock.enter()
         if seccomp is not None:
-            confine.load_bpf(seccomp)
+            seccomp.load()
         os.closerange(3, 65536)  # the protocol pipes, the ruleset: nothing of the zygote's stays open
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)
@@ -637,9 +638,9 @@ def main() -> None:
     landlock = seccomp = None
     if settings.get("landlock"):
         paths = settings["landlock"]
-        landlock = confine.build_landlock(paths["read"], paths["write"], paths["devices"])
+        landlock = confine.LandlockDomain(confine.build_landlock(paths["read"], paths["write"], paths["devices"]))
     if settings.get("seccomp", True):
-        seccomp = confine.compile_seccomp()
+        seccomp = confine.SeccompProgram(confine.compile_seccomp())
     settings["zygote_pid"] = os.getpid()
     gc.collect()
     gc.freeze()  # keep the warm heap shared copy-on-write with the children
