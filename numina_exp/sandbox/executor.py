@@ -7,10 +7,10 @@ A worker whose zygote died (killed by a snippet, crashed) or hung is killed and 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import os
 import queue
+import secrets
 import select
 import shutil
 import subprocess
@@ -22,9 +22,12 @@ from concurrent.futures import Future
 from numina_exp.config.sandbox import SandboxConfig
 
 from . import isolation as iso
+from . import protocol
+from .cgroups import WorkerCgroup
 from .limits import rlimits
 from .result import ExecResult
 from .rules import Prepared, get_rules, signal_name
+from .text import clean_code, clean_output
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +45,27 @@ class WorkerDied(Exception):
     pass
 
 
+class WorkerCompromised(WorkerDied):
+    """The worker broke the protocol (a forged, injected or garbled message): it is killed, never trusted again."""
+
+
+def max_line(max_output_bytes: int) -> int:
+    """Longer than any honest reply: two streams of max_output_bytes, each byte at most 6 JSON characters."""
+    return 12 * int(max_output_bytes) + (1 << 20)
+
+
 class _Worker:
-    """One zygote process and its pipes. Used by one host thread at a time."""
+    """One zygote process, its pipes, its protocol key and (where one can be made) its cgroup. Used by one host
+    thread at a time."""
 
     def __init__(self, ex: "Executor", index: int):
         self.ex, self.index = ex, index
         self.proc: subprocess.Popen | None = None
         self.token = ""
         self.host_dir: str | None = None
+        self.cgroup: WorkerCgroup | None = None
+        self.key = b""
+        self.seq_in = self.seq_out = 0
         self.ready = False
         self.buf = b""
         self.starts = 0
@@ -59,10 +75,20 @@ class _Worker:
                                                      self.ex.cfg.tmpfs_mb)
         self.token = env[iso.TOKEN_VAR]
         self.ex.tokens.append(self.token)
+        self.cgroup = WorkerCgroup.create(f"numina-sandbox-{self.token}") if self.ex.use_cgroups else None
+        if self.cgroup is not None:
+            argv = self.cgroup.wrap(argv)
         debug = os.environ.get("NUMINA_SANDBOX_DEBUG")
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=None if debug else subprocess.DEVNULL, env=env, close_fds=True,
                                      start_new_session=True, cwd=self.host_dir or "/")
+        self.key = secrets.token_bytes(protocol.KEY_BYTES)
+        self.seq_in = self.seq_out = 0
+        try:  # the key goes first on stdin, never through argv or the environment (/proc shows those)
+            self.proc.stdin.write(self.key)
+            self.proc.stdin.flush()
+        except OSError:
+            pass  # it died at once: found out when we read its first message
         self.ready, self.buf = False, b""
         self.starts += 1
 
@@ -70,8 +96,11 @@ class _Worker:
         return self.proc is not None and self.proc.poll() is None
 
     def _read_msg(self, deadline: float) -> dict:
+        """The zygote's next message, authenticated and in sequence; WorkerCompromised for anything else."""
         fd = self.proc.stdout.fileno()
         while b"\n" not in self.buf:
+            if len(self.buf) > max_line(self.ex.cfg.max_output_bytes):
+                raise WorkerCompromised("sent an over-long line")
             left = deadline - time.monotonic()
             if left <= 0:
                 raise WorkerDied("hung")
@@ -82,7 +111,20 @@ class _Worker:
                     raise WorkerDied("died")
                 self.buf += data
         line, self.buf = self.buf.split(b"\n", 1)
-        return json.loads(line)
+        try:
+            msg = protocol.decode(self.key, protocol.TO_HOST, self.seq_in, line)
+        except protocol.ProtocolError as e:
+            raise WorkerCompromised(f"broke the protocol ({e})") from None
+        self.seq_in += 1
+        return msg
+
+    def _send(self, msg: dict) -> None:
+        try:
+            self.proc.stdin.write(protocol.encode(self.key, protocol.TO_ZYGOTE, self.seq_out, msg))
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerDied("died") from None
+        self.seq_out += 1
 
     def run(self, req: dict, timeout_s: float) -> dict:
         if not self.alive():
@@ -91,21 +133,28 @@ class _Worker:
         if not self.ready:
             msg = self._read_msg(time.monotonic() + START_TIMEOUT_S)
             if msg.get("event") != "ready":
-                raise WorkerDied(f"unexpected first message {msg}")
+                raise WorkerCompromised(f"unexpected first message {str(msg)[:200]}")
+            if self.cgroup is not None:
+                self.cgroup.limit(int(self.ex.cfg.max_processes), int(self.ex.cfg.memory_mb) << 20)
             self.ready = True
-        try:
-            self.proc.stdin.write((json.dumps(req) + "\n").encode())
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            raise WorkerDied("died") from None
+        self._send(req)
         deadline = time.monotonic() + wall_limit(timeout_s) + GRACE_S
-        while True:
-            msg = self._read_msg(deadline)
-            if msg.get("id") == req["id"] and msg.get("event") == "done":
-                return msg
+        started = self._read_msg(deadline)
+        if started.get("event") != "started" or started.get("id") != req["id"]:
+            raise WorkerCompromised(f"expected 'started' for request {req['id']}, got {str(started)[:200]}")
+        done = self._read_msg(deadline)
+        if done.get("event") != "done" or done.get("id") != req["id"]:
+            raise WorkerCompromised(f"expected 'done' for request {req['id']}, got {str(done)[:200]}")
+        try:
+            return protocol.check_fields(done, protocol.DONE_FIELDS)
+        except protocol.ProtocolError as e:
+            raise WorkerCompromised(f"sent a malformed result ({e})") from None
 
     def stop(self) -> None:
-        """Kill the zygote and everything it started (bwrap: its PID namespace goes with it)."""
+        """Kill the zygote and everything it started: its cgroup where it has one (nothing escapes that), else
+        its process group, its PID namespace (bwrap) and the processes carrying its token."""
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
         if self.proc is not None:
             try:
                 os.killpg(self.proc.pid, 9)
@@ -123,7 +172,11 @@ class _Worker:
                     pass
             self.proc = None
         if self.token:
-            iso.kill_marked(self.token)  # setsid escapes whose zygote died (process mode)
+            iso.kill_marked(self.token)  # setsid escapes whose zygote died (no cgroup)
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
+            self.cgroup.remove()
+            self.cgroup = None
         if self.host_dir:
             shutil.rmtree(self.host_dir, ignore_errors=True)
             self.host_dir = None
@@ -146,6 +199,7 @@ class Executor:
         self.rules = get_rules(c.rules)
         self.mode = iso.resolve(c.isolation)
         self.python = c.python or sys.executable
+        self.use_cgroups = True  # each worker tries to make one (cgroups.py); `limits` says what it got
         self.settings = {"rlimits": rlimits(c), "max_output_bytes": int(c.max_output_bytes),
                          "max_processes": int(c.max_processes)}
         self._q: queue.Queue = queue.Queue()
@@ -160,6 +214,13 @@ class Executor:
                          for w in self._workers]
         for t in self._threads:
             t.start()
+        log.info("sandbox budgets (%s): %s", self.mode, self.limits)
+
+    @property
+    def limits(self) -> str:
+        """How the process and memory budgets are enforced: `cgroup` (kernel, whole worker tree) or `rlimit`
+        (per process: RLIMIT_AS, RLIMIT_NPROC per user, which does not bind root; see docs/sandbox.md)."""
+        return "cgroup" if all(w.cgroup is not None for w in self._workers) else "rlimit"
 
     @classmethod
     def from_config(cls, cfg) -> "Executor":
@@ -177,7 +238,7 @@ class Executor:
     # ------------------------------------------------------------------ public API
     def submit(self, code: str) -> "Future[ExecResult]":
         fut: Future = Future()
-        prep = self.rules.prepare(code)
+        prep = self.rules.prepare(clean_code(code))
         if prep.refusal is not None:
             r = ExecResult(status="refused", detail=prep.refusal)
             r.feedback = self._render(r, prep)
@@ -234,23 +295,24 @@ class Executor:
                 fut.set_exception(e)
 
     def _execute(self, w: _Worker, prep: Prepared, rid: int) -> ExecResult:
-        req = {"id": rid, "script": prep.script, "timeout": self.cfg.timeout_s, "echo": prep.echo,
+        req = {"id": rid, "script": prep.script, "timeout": float(self.cfg.timeout_s), "echo": prep.echo,
                "preload": prep.preload, "wall_limit": wall_limit(self.cfg.timeout_s)}
         t0 = time.monotonic()
         for attempt in range(2):
             try:
                 msg = w.run(req, self.cfg.timeout_s)
                 break
-            except WorkerDied as e:
+            except Exception as e:  # WorkerDied, WorkerCompromised, or anything else a broken worker caused
                 started = w.ready
-                log.warning("sandbox worker %d (%s) %s %s; restarting it", w.index, self.mode, e,
+                what = e if isinstance(e, WorkerDied) else f"failed ({type(e).__name__}: {e})"
+                log.warning("sandbox worker %d (%s) %s %s; killing and restarting it", w.index, self.mode, what,
                             "while running a snippet" if started else "before it was ready")
                 w.stop()
                 if started or attempt:  # the snippet ran and took the worker down (or it never came up)
-                    if not started:
+                    if not started and not isinstance(e, WorkerCompromised):
                         raise RuntimeError(f"sandbox worker failed to start ({self.mode})") from e
                     r = ExecResult(status="killed", elapsed_s=time.monotonic() - t0,
-                                   detail=f"the sandbox worker {e} while running this snippet (restarted)")
+                                   detail=f"the sandbox worker {what} while running this snippet (restarted)")
                     r.feedback = self._render(r, prep)
                     return r
         rc = msg["returncode"]
@@ -262,10 +324,10 @@ class Executor:
             status, detail = "killed", f"killed by {signal_name(rc)}"
         else:
             status, detail = "error", ""
-        r = ExecResult(status=status, stdout=msg["stdout"], stderr=msg["stderr"], elapsed_s=msg["elapsed"],
-                       wall_s=msg.get("wall", msg["elapsed"]),
-                       returncode=rc, truncated=msg["truncated"], script_path=msg["script_path"], detail=detail,
-                       leftovers=msg.get("leftovers", 0))
+        r = ExecResult(status=status, stdout=clean_output(msg["stdout"]), stderr=clean_output(msg["stderr"]),
+                       elapsed_s=float(msg["elapsed"]), wall_s=float(msg["wall"]), returncode=rc,
+                       truncated=msg["truncated"], script_path=msg["script_path"], detail=detail,
+                       leftovers=msg["leftovers"])
         r.feedback = self._render(r, prep)
         return r
 

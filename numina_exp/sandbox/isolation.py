@@ -1,7 +1,18 @@
-"""Isolation levels: how a worker's zygote is started (bwrap sandbox or a plain, rlimited process)."""
+"""Isolation levels: how a worker's zygote is started, and what a snippet can see and touch.
+
+- `bwrap`: the zygote runs in a bubblewrap sandbox whose root holds only what a snippet needs (the interpreter and
+  its libraries, a few files of /etc, a minimal read-only /dev, a private size-capped /tmp and /dev/shm), every
+  namespace unshared (no network, own PID namespace), no capabilities, no nested user namespaces.
+- `process`: the zygote runs as a plain process; the kernel confines each snippet's child with Landlock (the
+  same read list as bwrap's binds, writes only in its scratch dir), seccomp, no capabilities and no_new_privs.
+
+Both levels apply the Landlock + seccomp confinement to every snippet (confine.py), and both run each worker in
+its own cgroup when one can be made (cgroups.py). docs/sandbox.md has the table of what each level guarantees.
+"""
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
 import shutil
@@ -11,42 +22,87 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from numina_exp.core.errors import ConfigError
+
+from . import confine
+
 log = logging.getLogger(__name__)
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 TOKEN_VAR = "NUMINA_SANDBOX_TOKEN"  # marks every process of a worker (inherited environ; see kill_marked)
-PROCESS_WARNING = ("sandbox isolation=process: containment is weaker than bwrap (no filesystem, "
-                   "network or PID namespace; best-effort audit-hook guards, rlimits, own session, clean env)")
+# What a snippet may read besides its interpreter: system libraries and the few files of /etc they open.
+SYSTEM_READ = ("/usr", "/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin", "/etc/ld.so.cache",
+               "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf")
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+
+# What each level does *not* guarantee; `auto` and explicit choices print it (docs/sandbox.md has the full table).
+NOT_GUARANTEED = {
+    "bwrap": "safety from kernel exploits and CPU side channels, a CPU share; without a writable cgroup (non-root) "
+             "memory is bounded per process (RLIMIT_AS: an unmapped memfd escapes it) and processes per user "
+             "(RLIMIT_NPROC, not for root)",
+    "process": "a private /tmp (the scratch dir is in the host's), a total disk cap on it (max_file_mb is per file), "
+               "hidden host pids; plus everything bwrap does not guarantee",
+}
 
 
 @functools.lru_cache(maxsize=None)
-def bwrap_available() -> bool:
-    """True when bubblewrap is installed *and* can actually build our sandbox here (tried once, cached)."""
+def bwrap_probe() -> tuple[bool, bool]:
+    """(bubblewrap can build our sandbox here, it supports --disable-userns), tried once and cached."""
     exe = shutil.which("bwrap")
     if not exe:
-        return False
-    argv = bwrap_argv(exe, tmpfs_mb=8) + ["/bin/true"]
-    try:
-        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, timeout=10, env=clean_env("probe")).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
+        return False, False
+    for userns in (True, False):
+        argv = bwrap_argv(exe, tmpfs_mb=8, disable_userns=userns) + ["/bin/true"]
+        try:
+            ok = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                timeout=10, env=clean_env("probe")).returncode == 0
+        except (OSError, subprocess.SubprocessError):
+            ok = False
+        if ok:
+            return True, userns
+    return False, False
+
+
+def bwrap_available() -> bool:
+    """True when bubblewrap is installed *and* can actually build our sandbox here."""
+    return bwrap_probe()[0]
+
+
+@functools.lru_cache(maxsize=None)
+def process_level_problem() -> str | None:
+    """None when the `process` level can be made kernel-enforced here, else what is missing."""
+    abi = confine.landlock_abi()
+    if abi < 1:
+        return "the kernel has no Landlock (Linux >= 5.13 with lsm=landlock)"
+    problem = confine.seccomp_available()
+    if problem:
+        return problem
+    return None
 
 
 def resolve(isolation: str) -> str:
-    """auto -> bwrap where it works, else process (with a warning). bwrap when unavailable is an error."""
+    """auto -> bwrap where it works, else process. A level that cannot run here is an error, never a fallback.
+    Logs the level chosen and what it does not guarantee."""
     if isolation not in ("auto", "bwrap", "process"):
-        raise ValueError(f"sandbox isolation must be auto|bwrap|process, got {isolation!r}")
-    if isolation == "process":
-        log.warning(PROCESS_WARNING)
-        return "process"
-    if bwrap_available():
-        return "bwrap"
-    if isolation == "bwrap":
-        raise RuntimeError("sandbox isolation=bwrap but bubblewrap is not installed or cannot create namespaces "
-                           "here (apt-get install bubblewrap; or use isolation=auto|process)")
-    log.warning("bubblewrap is unavailable here; " + PROCESS_WARNING)
-    return "process"
+        raise ConfigError("sandbox.isolation", f"must be auto|bwrap|process, got {isolation!r}", "use auto")
+    if confine.seccomp_available():
+        raise ConfigError("sandbox.isolation", confine.seccomp_available(), "pip install -e . (pins pyseccomp)")
+    if isolation in ("auto", "bwrap") and bwrap_available():
+        mode = "bwrap"
+    elif isolation == "bwrap":
+        raise ConfigError("sandbox.isolation", "isolation=bwrap but bubblewrap is not installed or cannot create "
+                          "namespaces here", "apt-get install bubblewrap (make install does), or set "
+                          "sandbox.isolation=process")
+    else:
+        problem = process_level_problem()
+        if problem:
+            raise ConfigError("sandbox.isolation", f"isolation={isolation}: bubblewrap is unavailable and the "
+                              f"process level cannot be enforced: {problem}", "install bubblewrap, or run on a "
+                              "kernel with Landlock")
+        mode = "process"
+    log.warning("sandbox isolation=%s -> %s; not guaranteed at this level: %s", isolation, mode,
+                NOT_GUARANTEED[mode])
+    return mode
 
 
 def clean_env(token: str, home: str = "/tmp") -> dict[str, str]:
@@ -58,54 +114,86 @@ def clean_env(token: str, home: str = "/tmp") -> dict[str, str]:
     }
 
 
-def tmp_keep_paths() -> list[str]:
-    """What the zygote must still see under the private /tmp: the interpreter's install and the zygote
-    script, when they live under the host's /tmp. Bound read-only, exactly these paths (not the whole
-    checkout), and left alone by the per-snippet wipe of /tmp."""
-    need = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, ZYGOTE.parent)}
-    return sorted(p for p in need if p.startswith("/tmp/") and os.path.isdir(p))
+@functools.lru_cache(maxsize=None)
+def python_dirs(python: str) -> tuple[str, ...]:
+    """The install directories of the interpreter `python` (a venv and the base install it points to)."""
+    if os.path.realpath(python) == os.path.realpath(sys.executable):
+        found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
+    else:
+        out = subprocess.run([python, "-I", "-c", "import sys; print('\\n'.join([sys.prefix, sys.base_prefix, "
+                              "sys.exec_prefix, sys.base_exec_prefix]))"], capture_output=True, text=True, timeout=60)
+        found = out.stdout.split()
+    found.append(os.path.dirname(os.path.dirname(python)))
+    return tuple(sorted({p for p in found if p and os.path.isdir(p)}))
 
 
-def bwrap_argv(exe: str, tmpfs_mb: int) -> list[str]:
-    """Read-only /, private size-capped /tmp and /dev/shm, new /proc and /dev, every namespace unshared (no
-    network), no capabilities (even when started as root), killed with its parent. $HOME is hidden behind an
-    empty read-only tmpfs, except the interpreter's own install if it lives there."""
+def read_paths(python: str) -> list[str]:
+    """Everything a snippet may read, as paths in the host's tree: the interpreter's install, the zygote's code
+    (numina_exp/sandbox only, not the checkout), the system libraries."""
+    return sorted({*python_dirs(python), str(ZYGOTE.parent)}) + [p for p in SYSTEM_READ if os.path.lexists(p)]
+
+
+def tmp_keep_paths(python: str = sys.executable) -> list[str]:
+    """Read-only binds that land inside the private /tmp (a checkout or venv under the host's /tmp, as in CI
+    clones): left alone by the per-snippet wipe of /tmp."""
+    return sorted(p for p in read_paths(python) if p == "/tmp" or p.startswith("/tmp/"))
+
+
+def bwrap_argv(exe: str, tmpfs_mb: int, disable_userns: bool | None = None, python: str = sys.executable) -> list[str]:
+    """An empty read-only root with only `read_paths` bound read-only (at their own paths; symlinked ones such as
+    a venv reached through a link, at both), a minimal read-only /dev, a private size-capped /tmp and /dev/shm,
+    a new /proc, every namespace unshared (no network), no capabilities, killed with its parent."""
+    if disable_userns is None:
+        disable_userns = bwrap_probe()[1]
     size = str(int(tmpfs_mb) << 20)
-    argv = [exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--size", size, "--tmpfs", "/tmp", "--size", size, "--tmpfs", "/dev/shm"]
-    for p in tmp_keep_paths():  # a checkout or venv under /tmp (CI clones, scratch dirs): the zygote needs it
-        argv += ["--ro-bind", p, p]
-    home = os.path.realpath(os.path.expanduser("~"))
-    if home not in ("/", "/tmp") and os.path.isdir(home):
-        argv += ["--tmpfs", home]
-        keep = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.executable)}
-        for p in sorted(keep):
-            if p.startswith(home + os.sep) and os.path.exists(p):
-                top = home + os.sep + os.path.relpath(p, home).split(os.sep)[0]
-                argv += ["--ro-bind", top, top]
-        argv += ["--remount-ro", home]
-    argv += ["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-             "--hostname", "sandbox", "--chdir", "/tmp"]
+    argv = [exe, "--unshare-all"]
+    if disable_userns:
+        argv += ["--unshare-user", "--disable-userns"]
+    argv += ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--hostname", "sandbox"]
+    tmp_binds = []
+    for p in read_paths(python):
+        if os.path.islink(p) and p in SYSTEM_READ:  # merged /usr: /bin -> usr/bin
+            argv += ["--symlink", os.readlink(p), p]
+            continue
+        real = os.path.realpath(p)
+        binds = [("--ro-bind", real, p)] + ([("--ro-bind", real, real)] if real != p else [])
+        for b in binds:
+            (tmp_binds if b[2] == "/tmp" or b[2].startswith("/tmp/") else argv).extend(b)
+    argv += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp", "--size", size,
+             "--tmpfs", "/dev/shm"]
+    argv += tmp_binds  # after the private /tmp exists
+    argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     return argv
+
+
+def landlock_paths(mode: str, python: str, scratch_root: str) -> dict:
+    """The Landlock rules of a snippet (paths as the zygote sees them)."""
+    if mode == "bwrap":  # inside the sandbox: its own /proc, private /tmp and /dev/shm
+        read = read_paths(python) + ["/proc"]
+        write = ["/tmp", "/dev/shm"]
+    else:
+        read = read_paths(python)
+        write = [scratch_root]
+    return {"read": read, "write": write, "devices": list(DEVICES)}
 
 
 def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int) -> tuple[list[str], dict, str | None]:
     """(argv, env, host scratch dir to delete afterwards or None) for one worker's zygote."""
     token = uuid.uuid4().hex
+    use_landlock = confine.landlock_abi() >= 1
     if mode == "bwrap":
-        settings = dict(settings, scratch_root="/tmp", wipe_dirs=["/tmp", "/dev/shm"], wipe_keep=tmp_keep_paths(),
-                        mode="bwrap", strict=False, pdeathsig=True)
-        argv = bwrap_argv(shutil.which("bwrap"), tmpfs_mb) + [python, "-I", "-B", str(ZYGOTE), _json(settings)]
+        keep = tmp_keep_paths(python)
+        settings = dict(settings, scratch_root="/tmp", wipe_dirs=["/tmp", "/dev/shm"], wipe_keep=keep,
+                        mode="bwrap", strict=False, pdeathsig=True,
+                        landlock=landlock_paths(mode, python, "/tmp") if use_landlock else None)
+        argv = bwrap_argv(shutil.which("bwrap"), tmpfs_mb, python=python) + [python, "-I", "-B", str(ZYGOTE),
+                                                                              json.dumps(settings)]
         return argv, clean_env(token), None
     host_dir = tempfile.mkdtemp(prefix="numina-sandbox-")
-    settings = dict(settings, scratch_root=host_dir, wipe_dirs=[], mode="process", strict=True, pdeathsig=True)
-    argv = [python, "-I", "-B", str(ZYGOTE), _json(settings)]
+    settings = dict(settings, scratch_root=host_dir, wipe_dirs=[], mode="process", strict=True, pdeathsig=True,
+                    landlock=landlock_paths(mode, python, host_dir))
+    argv = [python, "-I", "-B", str(ZYGOTE), json.dumps(settings)]
     return argv, clean_env(token, home=host_dir), host_dir
-
-
-def _json(obj) -> str:
-    import json
-    return json.dumps(obj)
 
 
 def marked_pids(token: str) -> list[int]:
@@ -125,7 +213,8 @@ def marked_pids(token: str) -> list[int]:
 
 
 def kill_marked(token: str, rounds: int = 50) -> None:
-    """Kill every process marked with `token` (process mode's backstop when a zygote died or hung)."""
+    """Kill every process marked with `token` (the backstop when a zygote died or hung and no cgroup holds the
+    worker; a process that exec'd with a new environment is not found this way)."""
     import signal
     import time
     for _ in range(rounds):

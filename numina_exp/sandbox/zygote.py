@@ -6,9 +6,15 @@ fresh scratch dir, forks one child that runs it as `__main__` with fd-level stdo
 supervises it (timeout on the snippet's own time, capped output), then kills every leftover process and wipes the scratch
 space, so the next snippet starts from the same pristine state. The zygote itself never runs user code.
 
-Replies (JSON lines on the protocol fd, the original stdout): {"event": "ready"} once, then per request
-{"id", "event": "started", "pid"} and {"id", "event": "done", "returncode", "timed_out", "stdout", "stderr",
-"truncated", "elapsed", "wall", "leftovers"}.
+Protocol (protocol.py: authenticated lines; the key arrives as the first 32 bytes on stdin): requests on stdin,
+replies on the protocol fd (the original stdout): {"event": "ready"} once, then per request {"id", "event":
+"started", "pid"} and {"id", "event": "done", "returncode", "timed_out", "stdout", "stderr", "truncated",
+"elapsed", "wall", "leftovers"}. A request that fails authentication ends the zygote (exit 3, no reply).
+
+Reaching the zygote from a snippet: it is non-dumpable (PR_SET_DUMPABLE 0: its /proc/<pid>/mem, /fd, /environ
+and ptrace need CAP_SYS_PTRACE, which nothing in here has), holds no capabilities and has no_new_privs; each
+child closes every inherited descriptor and confines itself (confine.py: Landlock puts the zygote outside the
+child's domain for ptrace, /proc and signals; seccomp refuses ptrace and process_vm_*) before the snippet runs.
 
 The timeout counts the snippet's *own* time, not the machine's load: wall time since the fork minus the time its
 process sat runnable waiting for a CPU that something else had (/proc/<pid>/schedstat), plus the CPU time of any
@@ -18,7 +24,6 @@ does not. A hard wall limit (`wall_limit` in the request) still ends a snippet t
 import ast
 import atexit
 import builtins
-import ctypes
 import gc
 import io
 import json
@@ -32,8 +37,15 @@ import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves our own directory off sys.path
+import confine  # noqa: E402
+import protocol  # noqa: E402
+
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
+MADV_WIPEONFORK = 18
+MAX_REQUEST_BYTES = 64 << 20
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 SPAWN_EVENTS = {"os.fork", "os.forkpty"}
 EXEC_EVENTS = {"os.exec", "os.posix_spawn", "os.spawn", "os.system", "subprocess.Popen", "pty.spawn", "os.startfile"}
@@ -46,8 +58,7 @@ NET_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"
 
 
 def _prctl(option: int, arg: int) -> None:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(option, arg, 0, 0, 0)
+    confine.prctl(option, int(arg))  # raises: a protection we could not set up must not be assumed
 
 
 def _children() -> list[int]:
@@ -130,30 +141,53 @@ def _descendants(pid: int) -> list[int]:
 
 
 class Zygote:
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict, key: memoryview, landlock=None, seccomp=None):
         self.s = settings
+        self.key = key  # a MADV_WIPEONFORK page: zeros in every child
+        self.landlock, self.seccomp = landlock, seccomp
+        self.seq_in = self.seq_out = 0
+        self.inbuf = b""
         self.root = settings["scratch_root"]
         self.wipe = settings.get("wipe_dirs", [])
         self.keep = tuple(settings.get("wipe_keep", []))
         self.nsinit = settings["mode"] == "bwrap" and _in_own_pid_namespace()
         self.counter = mmap.mmap(-1, 8)  # fork budget shared by the whole lineage of one snippet
         self.n = 0
-        self.proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+        self.proto = os.fdopen(os.dup(1), "wb")
         devnull = os.open(os.devnull, os.O_RDWR)
         os.dup2(devnull, 1)  # stray prints (ours or a library's) cannot corrupt the protocol
         os.close(devnull)
         sys.stdout = open(1, "w", closefd=False)
 
     def send(self, msg: dict) -> None:
-        self.proto.write(json.dumps(msg) + "\n")
+        self.proto.write(protocol.encode(self.key, protocol.TO_HOST, self.seq_out, msg))
         self.proto.flush()
+        self.seq_out += 1
+
+    def _read_line(self) -> bytes | None:
+        while b"\n" not in self.inbuf:
+            if len(self.inbuf) > MAX_REQUEST_BYTES:
+                raise protocol.ProtocolError("request too long")
+            data = os.read(0, 1 << 20)
+            if not data:
+                return None
+            self.inbuf += data
+        line, self.inbuf = self.inbuf.split(b"\n", 1)
+        return line
 
     def serve(self) -> None:
         self.send({"event": "ready", "pid": os.getpid(), "nsinit": self.nsinit})
-        for line in sys.stdin:
-            if not line.strip():
-                continue
-            req = json.loads(line)
+        while True:
+            try:
+                line = self._read_line()
+                if line is None:
+                    return
+                req = protocol.check_fields(protocol.decode(self.key, protocol.TO_ZYGOTE, self.seq_in, line),
+                                            protocol.REQUEST_FIELDS)
+            except protocol.ProtocolError as e:  # someone other than the host wrote on our stdin
+                sys.stderr.write(f"zygote: protocol violation on stdin ({e}); exiting\n")
+                os._exit(3)
+            self.seq_in += 1
             self.send(self.run(req))
 
     # ---------------------------------------------------------------- one snippet
@@ -162,7 +196,7 @@ class Zygote:
         scratch = os.path.join(self.root, f"run{self.n}")
         os.makedirs(scratch, mode=0o700)
         path = os.path.join(scratch, req.get("script_name", "tmp.py"))
-        with open(path, "w", encoding="utf-8") as f:
+        with open(path, "w", encoding="utf-8", errors="replace") as f:  # the host already replaced lone surrogates
             f.write(req["script"])
         r_out, w_out = os.pipe()
         r_err, w_err = os.pipe()
@@ -172,14 +206,23 @@ class Zygote:
         t0 = time.monotonic()
         pid = os.fork()
         if pid == 0:  # never returns
-            _child(req, path, scratch, w_out, w_err, self.s, self.counter)
+            _child(req, path, scratch, w_out, w_err, self.s, self.counter, self.landlock, self.seccomp)
         os.close(w_out)
         os.close(w_err)
         self.send({"id": req["id"], "event": "started", "pid": pid})
         timeout = float(req["timeout"])
         wall_limit = max(float(req.get("wall_limit") or 0.0), timeout)
-        out = self._supervise(pid, r_out, r_err, timeout, wall_limit, int(self.s["max_output_bytes"]), t0)
+        cap = int(self.s["max_output_bytes"])
+        out, bufs = self._supervise(pid, r_out, r_err, timeout, wall_limit, cap, t0)
         out["leftovers"] = self._kill_leftovers(pid)
+        # Every process of the snippet is gone now, so the pipes reach EOF: whatever it wrote before it ended
+        # (or before the kill) is in them. Reading it all here is what makes the result complete: a child that
+        # exited at the deadline, between our decision and the kill, is `ok` with all of its output.
+        out["truncated"] |= _drain(bufs, cap)
+        out["stdout"] = bytes(bufs[r_out]).decode("utf-8", "replace")
+        out["stderr"] = bytes(bufs[r_err]).decode("utf-8", "replace")
+        for fd in bufs:
+            os.close(fd)
         self._wipe(scratch)
         out.update(id=req["id"], event="done", script_path=path)
         return out
@@ -256,11 +299,11 @@ class Zygote:
             _kill_group(pid)
             _, status = os.waitpid(pid, 0)
             timed_out = not os.WIFEXITED(status)  # it exited on its own just before the kill: say how
-        for fd in (r_out, r_err) + ((pidfd,) if pidfd is not None else ()):
-            os.close(fd)
+        if pidfd is not None:
+            os.close(pidfd)
         rc = os.waitstatus_to_exitcode(status)
-        return {"returncode": rc, "timed_out": timed_out, "truncated": truncated, "elapsed": own, "wall": wall,
-                "stdout": bufs[r_out].decode("utf-8", "replace"), "stderr": bufs[r_err].decode("utf-8", "replace")}
+        out = {"returncode": rc, "timed_out": timed_out, "truncated": truncated, "elapsed": own, "wall": wall}
+        return out, {fd: bufs[fd] for fd in (r_out, r_err)}
 
     def _kill_leftovers(self, pid: int) -> int:
         """Kill every process the snippet left (grandchildren, setsid escapes: we are their subreaper)."""
@@ -301,6 +344,30 @@ class Zygote:
         shutil.rmtree(scratch, ignore_errors=True)
         for d in self.wipe:  # bwrap: the private /tmp and /dev/shm start empty for every snippet
             _empty_dir(d, self.keep)
+
+
+def _drain(bufs: dict, cap: int, limit_s: float = 2.0) -> bool:
+    """Read each pipe to EOF (its writers are dead), keeping at most `cap` bytes per stream. True if any was
+    cut. Bounded in time in case a writer survived somehow."""
+    truncated = False
+    open_fds = list(bufs)
+    end = time.monotonic() + limit_s
+    while open_fds:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        ready, _, _ = select.select(open_fds, [], [], left)
+        for fd in ready:
+            data = os.read(fd, 1 << 16)
+            if not data:
+                open_fds.remove(fd)
+                continue
+            room = cap - len(bufs[fd])
+            if len(data) > room:
+                truncated = True
+                data = data[:max(room, 0)]
+            bufs[fd] += data
+    return truncated
 
 
 def _empty_dir(d: str, keep: tuple) -> None:
@@ -421,15 +488,23 @@ def _guard(scratch: str, settings: dict, counter: mmap.mmap):
     sys.addaudithook(hook)
 
 
-def _child(req, path, scratch, w_out, w_err, settings, counter) -> None:
-    code_rc = 121
+def _child(req, path, scratch, w_out, w_err, settings, counter, landlock, seccomp) -> None:
+    code_rc = 121  # anything failing before the snippet's code runs (confinement included): it does not run
     try:
         os.setsid()
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the zygote gone (killed, restarted): so is this
+        if os.getppid() != settings["zygote_pid"]:
+            os._exit(code_rc)
+        try:  # when a memory cgroup runs out, the kernel kills the snippet, not the zygote
+            fd = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+            os.write(fd, b"1000")
+            os.close(fd)
+        except OSError:
+            pass
         devnull = os.open(os.devnull, os.O_RDONLY)
         os.dup2(devnull, 0)
         os.dup2(w_out, 1)
         os.dup2(w_err, 2)
-        os.closerange(3, 65536)
         os.chdir(scratch)
         for name, value in settings["rlimits"].items():
             lim = getattr(resource, name)
@@ -437,6 +512,11 @@ def _child(req, path, scratch, w_out, w_err, settings, counter) -> None:
                 resource.setrlimit(lim, (value, value))
             except (ValueError, OSError):
                 pass
+        if landlock is not None:
+            landlock.enter()
+        if seccomp is not None:
+            seccomp.load()
+        os.closerange(3, 65536)  # the protocol pipes, the ruleset: nothing of the zygote's stays open
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)
         sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", closefd=False)
@@ -525,8 +605,24 @@ def _warmup() -> None:
     sp.core.cache.clear_cache()
 
 
+def _read_key() -> memoryview:
+    """The protocol key: the first bytes on stdin, read straight into a page that forks see as zeros."""
+    page = mmap.mmap(-1, mmap.PAGESIZE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    page.madvise(MADV_WIPEONFORK)
+    view = memoryview(page)[:protocol.KEY_BYTES]
+    got = 0
+    while got < protocol.KEY_BYTES:
+        n = os.readv(0, [view[got:]])
+        if n <= 0:
+            os._exit(3)
+        got += n
+    return view
+
+
 def main() -> None:
+    _prctl(PR_SET_DUMPABLE, 0)  # first: nothing of ours is readable or traceable by a same-uid process from here on
     settings = json.loads(sys.argv[1])
+    key = _read_key()
     if settings.get("pdeathsig"):
         _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
@@ -537,9 +633,18 @@ def main() -> None:
         __import__(mod)
     if settings.get("warmup", True):
         _warmup()
+    # Drop what we do not need before any fork: capabilities (root in `process` mode), new privileges.
+    confine.drop_privileges()
+    landlock = seccomp = None
+    if settings.get("landlock"):
+        paths = settings["landlock"]
+        landlock = confine.LandlockDomain(confine.build_landlock(paths["read"], paths["write"], paths["devices"]))
+    if settings.get("seccomp", True):
+        seccomp = confine.SeccompProgram(confine.compile_seccomp())
+    settings["zygote_pid"] = os.getpid()
     gc.collect()
     gc.freeze()  # keep the warm heap shared copy-on-write with the children
-    Zygote(settings).serve()
+    Zygote(settings, key, landlock, seccomp).serve()
 
 
 if __name__ == "__main__":

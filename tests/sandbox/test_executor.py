@@ -7,6 +7,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from numina_exp.config.sandbox import SandboxConfig
+from numina_exp.core.errors import ConfigError
 from numina_exp.sandbox import ExecResult, Executor, bwrap_available
 from numina_exp.sandbox import isolation as iso
 from numina_exp.sandbox.rules import DefaultRules
@@ -18,27 +19,39 @@ def test_bwrap_available_is_bool():
     assert isinstance(bwrap_available(), bool)
 
 
-def test_auto_resolves(caplog):
+def test_auto_resolves_and_says_what_it_does_not_guarantee(caplog):
     with caplog.at_level(logging.WARNING):
         mode = iso.resolve("auto")
-    assert mode == ("bwrap" if bwrap_available() else "process")
-    if mode == "process":
-        assert "weaker" in caplog.text
+    assert mode == "bwrap"  # bubblewrap is part of the install (make install); its absence fails here
+    assert "isolation=auto -> bwrap" in caplog.text and "not guaranteed" in caplog.text
 
 
-def test_auto_falls_back_to_process_without_bwrap(monkeypatch, caplog):
-    monkeypatch.setattr(iso, "bwrap_available", lambda: False)
+def test_auto_without_bwrap_takes_the_kernel_enforced_process_level(monkeypatch, caplog):
+    monkeypatch.setattr(iso, "bwrap_available", lambda: False)  # a machine without bubblewrap
     with caplog.at_level(logging.WARNING):
         assert iso.resolve("auto") == "process"
-    assert "bubblewrap is unavailable" in caplog.text and "weaker" in caplog.text
-    with pytest.raises(RuntimeError, match="bubblewrap"):
+    assert "isolation=auto -> process" in caplog.text and "private /tmp" in caplog.text
+
+
+def test_bwrap_that_cannot_run_is_a_config_error_not_a_fallback(monkeypatch):
+    monkeypatch.setattr(iso, "bwrap_available", lambda: False)
+    with pytest.raises(ConfigError, match="sandbox.isolation") as e:
         iso.resolve("bwrap")
+    assert "apt-get install bubblewrap" in str(e.value)
+
+
+def test_process_level_without_landlock_is_an_error_not_weaker(monkeypatch):
+    monkeypatch.setattr(iso, "bwrap_available", lambda: False)
+    monkeypatch.setattr(iso, "process_level_problem", lambda: "the kernel has no Landlock")
+    for level in ("process", "auto"):
+        with pytest.raises(ConfigError, match="sandbox.isolation.*Landlock"):
+            iso.resolve(level)
 
 
 def test_process_mode_warns(caplog):
     with caplog.at_level(logging.WARNING):
         assert iso.resolve("process") == "process"
-    assert "containment is weaker" in caplog.text
+    assert "not guaranteed" in caplog.text
 
 
 def test_bad_config_rejected():
@@ -155,8 +168,7 @@ def test_bwrap_works_from_a_checkout_under_tmp(tmp_path):
     import sys
     from pathlib import Path
 
-    if not bwrap_available():
-        pytest.skip("bubblewrap unavailable here")
+    assert bwrap_available(), "bubblewrap is not installed here (apt-get install bubblewrap)"
     assert str(tmp_path).startswith("/tmp/")
     shutil.copytree(Path(__file__).resolve().parents[2] / "numina_exp", tmp_path / "numina_exp",
                     ignore=shutil.ignore_patterns("__pycache__"))

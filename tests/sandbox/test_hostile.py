@@ -3,7 +3,6 @@ happened, and no process is left behind (the `clean` fixture checks after every 
 import os
 import socket
 import uuid
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +18,8 @@ def run1(ex, code):
 def test_infinite_loop(clean):
     r = run1(clean, "while True:\n    pass")
     assert r.status == "timeout" and r.feedback == "Timed out after 1.5 seconds."
-    assert 1.4 < r.elapsed_s < 3
+    # its own time reached the timeout, or (a machine loaded far beyond its cores) the hard wall limit did
+    assert 1.4 < r.elapsed_s < 3 or r.wall_s >= 4 * 1.5 - 0.05
 
 
 def test_long_c_call_is_killed_from_outside(clean):

@@ -6,7 +6,7 @@ from numina_exp.sandbox import Executor
 from numina_exp.sandbox.result import ExecResult
 from numina_exp.sandbox.rules import NuminaRules as N
 
-from .conftest import skip_unless_level
+from .conftest import require_level
 from .reference import reference_feedback
 
 P = "/tmp/tmpab12/tmp.py"
@@ -117,7 +117,7 @@ def reference():
 
 @pytest.mark.parametrize("level", ["bwrap", "process"])
 def test_parity_with_fresh_python_per_block(level, reference):
-    skip_unless_level(level)
+    require_level(level)
     with Executor(isolation=level, rules="numina", timeout_s=1.5, workers=2) as ex:
         got = [r.feedback for r in ex.run(PARITY)]
     want = reference

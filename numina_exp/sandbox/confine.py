@@ -1,0 +1,205 @@
+"""Kernel-enforced confinement of a snippet's process: Landlock, seccomp, no capabilities, no new privileges.
+
+Imported by the zygote (as a top-level module: it runs as `python -I zygote.py`, its own directory first on
+sys.path) and by the host (to probe what the kernel offers). Nothing here imports numina_exp.
+
+The zygote builds one Landlock ruleset and one seccomp filter at start-up; every snippet's child enforces both
+on itself right after the fork, before any of the snippet's code runs. Both are inherited by everything the
+snippet starts and cannot be lifted. Neither needs privileges (no_new_privs is set first).
+
+- Landlock (filesystem): read and execute only the interpreter, its libraries and a few system paths; write only
+  the scratch dir (and /dev/null). No TCP bind/connect. Signals (kill, pidfd_send_signal, ...) and abstract unix
+  sockets only within the snippet's own processes. ptrace-class access (/proc/<pid>/mem, /environ, /fd) only to
+  the snippet's own processes: the zygote and the evaluator are outside its domain.
+- seccomp: no sockets (socketpair stays: pipes between its own processes), no ptrace or process_vm_*, no
+  namespaces (unshare, setns, clone with CLONE_NEW*), no mounts, no io_uring, bpf, perf, keyrings, module or
+  kexec calls, no SysV IPC or POSIX message queues, no TIOCSTI. Each fails with EPERM, so Python raises PermissionError and the snippet can go on.
+"""
+import ctypes
+import errno
+import os
+
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAPBSET_DROP = 24
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+PR_SET_DUMPABLE = 4
+PR_SET_PDEATHSIG = 1
+
+# Calls a snippet never needs and that reach outside it. EPERM, not a kill: the snippet gets PermissionError.
+DENIED_SYSCALLS = (
+    "socket", "ptrace", "process_vm_readv", "process_vm_writev", "process_madvise", "pidfd_getfd", "kcmp",
+    "unshare", "setns", "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
+    "fsmount", "fsconfig", "fspick", "mount_setattr", "bpf", "perf_event_open", "userfaultfd",
+    "io_uring_setup", "io_uring_enter", "io_uring_register", "keyctl", "add_key", "request_key",
+    "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "reboot", "swapon",
+    "swapoff", "acct", "quotactl", "open_by_handle_at", "name_to_handle_at", "syslog", "iopl", "ioperm",
+    "settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname",
+    "move_pages", "migrate_pages", "lookup_dcookie", "vhangup",
+    # SysV IPC and POSIX message queues live in the IPC namespace, which the `process` level shares with the host
+    "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semctl",
+    "semtimedop", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+)
+CLONE_NEW_FLAGS = (0x00020000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x02000000,
+                   0x00000080)  # NEWNS UTS IPC USER PID NET CGROUP TIME
+TIOCSTI = 0x5412
+
+
+_LIBC = ctypes.CDLL(None, use_errno=True)  # loaded once in the zygote: a child only calls into it (each Python
+_PRCTL = _LIBC.prctl                       # object a child builds costs copy-on-write page faults after the fork)
+_PRCTL.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+
+
+def _libc():
+    return _LIBC
+
+
+def prctl(option: int, arg: int = 0) -> None:
+    if _PRCTL(option, arg, 0, 0, 0) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"prctl({option}): {os.strerror(e)}")
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 when Landlock is missing or disabled."""
+    try:
+        import landlockpy
+    except ImportError:
+        return 0
+    try:
+        return landlockpy.abi_version()
+    except OSError:
+        return 0
+
+
+def seccomp_available() -> str | None:
+    """None when seccomp filters can be built here, else why not."""
+    try:
+        import pyseccomp  # noqa: F401  (binds libseccomp through ctypes)
+    except (ImportError, OSError) as e:
+        return f"pyseccomp/libseccomp unavailable ({e}); pip install pyseccomp, apt-get install libseccomp2"
+    return None
+
+
+def drop_privileges() -> None:
+    """no_new_privs, and no capabilities at all (matters when the evaluator runs as root): empty bounding and
+    ambient sets, then empty effective/permitted/inheritable sets. A uid-0 process without capabilities is still
+    the owner of root's files; Landlock, not file modes, decides what it may touch."""
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+    try:
+        prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)
+    except OSError:
+        pass
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            last = int(f.read())
+    except (OSError, ValueError):
+        last = 40
+    for cap in range(last + 1):
+        try:
+            prctl(PR_CAPBSET_DROP, cap)
+        except OSError:  # EPERM without CAP_SETPCAP: then we have nothing to drop either
+            break
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    hdr = Header(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (Data * 2)()
+    libc = _libc()
+    if libc.capset(ctypes.byref(hdr), data) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"capset: {os.strerror(e)}")
+
+
+def compile_seccomp() -> bytes:
+    """The seccomp filter as BPF bytes, built once by libseccomp; `load_bpf` installs it in each child (a
+    prctl: cheaper than letting libseccomp compile it again after every fork)."""
+    f = build_seccomp()
+    fd = os.memfd_create("seccomp-bpf")
+    try:
+        with os.fdopen(os.dup(fd), "wb") as out:
+            f.export_bpf(out)
+        return os.pread(fd, 1 << 20, 0)
+    finally:
+        os.close(fd)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class SeccompProgram:
+    """Compiled BPF, laid out once in the zygote; `load()` in a child is one prctl (no_new_privs already set)."""
+
+    def __init__(self, bpf: bytes):
+        self.buf = ctypes.create_string_buffer(bpf, len(bpf))
+        self.prog = _SockFprog(len(bpf) // 8, ctypes.addressof(self.buf))
+        self.ref = ctypes.addressof(self.prog)
+
+    def load(self) -> None:
+        if _PRCTL(22, 2, self.ref, 0, 0) != 0:  # PR_SET_SECCOMP, SECCOMP_MODE_FILTER
+            e = ctypes.get_errno()
+            raise OSError(e, f"seccomp: {os.strerror(e)}")
+
+
+def load_bpf(bpf: bytes) -> None:
+    SeccompProgram(bpf).load()
+
+
+def build_seccomp():
+    """The seccomp filter (a pyseccomp.SyscallFilter)."""
+    import pyseccomp as sc
+    f = sc.SyscallFilter(sc.ALLOW)
+    eperm = sc.ERRNO(errno.EPERM)
+    for name in DENIED_SYSCALLS:
+        try:
+            f.add_rule(eperm, name)
+        except (OSError, ValueError, RuntimeError):  # a call this kernel/arch does not have
+            pass
+    for flag in CLONE_NEW_FLAGS:  # clone with any CLONE_NEW* flag; plain fork/thread clones stay
+        f.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    # clone3 passes its flags in memory, where seccomp cannot look: ENOSYS makes glibc fall back to clone
+    f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
+    f.add_rule(eperm, "ioctl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, TIOCSTI))
+    return f
+
+
+class LandlockDomain:
+    """A built ruleset, kept open in the zygote; `enter()` in a child is one landlock_restrict_self syscall
+    (landlockpy's `restrict` does the same after flag bookkeeping whose Python objects cost page faults there)."""
+
+    def __init__(self, ruleset):
+        self.ruleset = ruleset  # keeps the fd open
+        self.fd = ruleset.fileno()
+        self.syscall = _LIBC.syscall
+
+    def enter(self) -> None:
+        if self.syscall(446, self.fd, 0) != 0:  # landlock_restrict_self; no_new_privs is already set
+            e = ctypes.get_errno()
+            raise OSError(e, f"landlock_restrict_self: {os.strerror(e)}")
+
+
+def build_landlock(read_paths, write_paths, device_paths):
+    """A Landlock ruleset (landlockpy.Ruleset, not yet enforced): `read_paths` readable and executable,
+    `write_paths` fully writable, `device_paths` (/dev/null, /dev/urandom ...) read+write; everything else
+    denied. Signals and abstract unix sockets scoped to the domain (ABI >= 6); TCP denied (ABI >= 4)."""
+    from landlockpy import AccessFS, AccessNet, Ruleset, Scope
+    rs = Ruleset(handled_net=AccessNet.BIND_TCP | AccessNet.CONNECT_TCP | AccessNet.BIND_UDP
+                 | AccessNet.CONNECT_SEND_UDP, scoped=Scope.ABSTRACT_UNIX_SOCKET | Scope.SIGNAL)
+    read = AccessFS.EXECUTE | AccessFS.READ_FILE | AccessFS.READ_DIR
+    every = ~AccessFS(0) & rs.handled_fs
+    for p in read_paths:
+        if os.path.exists(p):
+            rs.allow_path(p, read if os.path.isdir(p) else AccessFS.EXECUTE | AccessFS.READ_FILE)
+    for p in device_paths:
+        if os.path.exists(p):
+            rs.allow_path(p, AccessFS.READ_FILE | AccessFS.WRITE_FILE | AccessFS.TRUNCATE)
+    for p in write_paths:
+        if os.path.isdir(p):
+            rs.allow_path(p, every)
+    return rs
