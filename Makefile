@@ -51,8 +51,9 @@ demo: install
 	$(PY) -m numina_exp +experiment=demo scale=cpu
 
 # A real model on CPU: SmolLM2-135M SC-TIR on a GSM8K slice before and after a LoRA stage-2 TIR fine-tune.
+# vLLM's in-process engine starts in seconds (the multiprocess one takes ~1 min on 2 cores).
 demo-real: install
-	$(PY) -m numina_exp +experiment=demo_real
+	VLLM_ENABLE_V1_MULTIPROCESSING=$${VLLM_ENABLE_V1_MULTIPROCESSING:-0} $(PY) -m numina_exp +experiment=demo_real
 
 bench: install
 	$(PY) -m pip install -q -e '.[bench]'
