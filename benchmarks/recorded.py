@@ -1,8 +1,15 @@
-"""Recorded SC-TIR runs that the benchmarks replay (no model needed): a run directory's
-generations.jsonl + per_problem.jsonl, with the problems taken from the shipped suite by id.
+"""Recorded real TIR generations that the benchmarks replay (no model needed).
 
-benchmarks/data/<name>/ holds small recordings committed with their provenance (PROVENANCE.md);
-any evaluation run directory of your own works the same way (`--run DIR`)."""
+A recording is a folder with `problems.jsonl` (id, problem, answer) and `generations.jsonl` (the
+generation-log format, docs/generation_log.md). The shipped one is ToRA-70B's greedy TIR completions
+on 176 GSM8K test problems (numina_exp/models/recordings/tora70b_gsm8k, built by build_tora_replay.py):
+one copy per problem, one python block each. Any evaluation run directory of your own also works
+(its per_problem.jsonl gives ids and gold answers, the problems come from the shipped suites).
+
+`bundle()` regroups single-copy problems into N-copy SC-TIR workloads for the timing benchmarks: copy
+i of bundle b is problem b*N+i. The texts and the code are real; a bundle's vote is meaningless (its
+copies answer different problems), which is why only timings and the agreement of two runs on the same
+bundles are reported from it."""
 from __future__ import annotations
 
 import json
@@ -12,64 +19,65 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-DATA = Path(__file__).resolve().parent / "data"
+TORA = REPO / "numina_exp" / "models" / "recordings" / "tora70b_gsm8k"
 
 
 @dataclass
 class Recording:
     name: str
-    generations: list  # generation-log lines
-    records: list  # per_problem.jsonl lines (one seed)
-    problems: list  # [{id, problem, answer}] in the recorded order
-    config: dict  # the recorded run's resolved config (decoding, model, eval)
+    generations: list
+    problems: list  # [{id, problem, answer}]
 
     @property
     def n(self) -> int:
-        return int(self.config["decoding"]["n"])
+        return 1 + max(int(g["copy"]) for g in self.generations)
 
     @property
     def m(self) -> int:
-        return int(self.config["decoding"]["m"])
-
-    @property
-    def tokens_per_s(self) -> float:
-        """The engine's measured generation speed in the recorded run (tokens / generation seconds)."""
-        gen = sum(float(r.get("generation_s") or 0.0) for r in self.records)
-        return sum(int(r.get("tokens") or 0) for r in self.records) / max(gen, 1e-9)
+        return 1 + max(int(g["step"]) for g in self.generations)
 
 
-def load_recording(run: str | Path) -> Recording:
-    import yaml
-
+def load_recording(path: str | Path = TORA) -> Recording:
     from numina_exp.decode import read_generations
-    from numina_exp.evaluate.suites import load_suite
 
-    run = Path(run)
-    if not run.is_dir() and (DATA / str(run)).is_dir():
-        run = DATA / str(run)
-    log = run / "generations.jsonl"
-    if not log.exists():
-        raise FileNotFoundError(f"{run}: no generations.jsonl (record one with method=evaluate, one seed)")
-    config = yaml.safe_load((run / "resolved_config.yaml").read_text())
-    records = [json.loads(line) for line in (run / "per_problem.jsonl").read_text().splitlines() if line.strip()]
-    ev = dict(config["eval"])
-    ev.update(limit=None, shuffle_seed=None, exclude_problems_in=[])
-    by_id = {r["id"]: r for r in load_suite(ev)}
-    problems = [{"id": r["problem_id"], "problem": by_id[r["problem_id"]]["problem"], "answer": r["gold"]} for r in records]
-    return Recording(run.name, read_generations(log), records, problems, config)
+    path = Path(path)
+    gens = read_generations(path / "generations.jsonl")
+    if (path / "problems.jsonl").exists():
+        problems = [json.loads(line) for line in (path / "problems.jsonl").read_text().splitlines() if line.strip()]
+    else:  # an evaluation run dir
+        from numina_exp.evaluate.suites import load_suite
+        recs = [json.loads(line) for line in (path / "per_problem.jsonl").read_text().splitlines() if line.strip()]
+        by_id = {r["id"]: r for r in load_suite({"name": "gsm8k", "path": str(REPO / "numina_exp/data/suites/gsm8k.jsonl")})}
+        problems = [{"id": r["problem_id"], "problem": by_id[r["problem_id"]]["problem"], "answer": r["gold"]} for r in recs]
+    return Recording(path.name, gens, problems)
 
 
-def cfg_for(rec: Recording, overrides: list[str]):
-    """The recorded run's decoding and chat template, with the benchmark's overrides on top."""
-    from hydra import compose, initialize_config_dir
+def bundle(rec: Recording, width: int, count: int | None = None) -> Recording:
+    """N-copy workloads from single-copy problems (see the module doc)."""
+    ids = [p["id"] for p in rec.problems]
+    count = count or len(ids) // width
+    slot = {pid: (b, i) for b in range(count) for i, pid in enumerate(ids[b * width:(b + 1) * width])}
+    gens = [{**g, "problem_id": f"bundle{slot[g['problem_id']][0]}", "copy": slot[g["problem_id"]][1]}
+            for g in rec.generations if g["problem_id"] in slot]
+    problems = [{"id": f"bundle{b}", "problem": "(a bundle of recorded copies)", "answer": None} for b in range(count)]
+    return Recording(f"{rec.name} in bundles of {width}", gens, problems)
 
-    import numina_exp.config  # noqa: F401
 
-    d = rec.config["decoding"]
-    base = [f"model={rec.config['model']['name']}", "model.path=null", f"model.chat_template={rec.config['model']['chat_template']}",
-            "decoding=sc_tir", f"decoding.n={d['n']}", f"decoding.m={d['m']}", f"decoding.temperature={d['temperature']}",
-            f"decoding.max_new_tokens={d['max_new_tokens']}", f"decoding.finish_on_answer={d['finish_on_answer']}",
-            "decoding.pipelining=false", "decoding.early_stop=none", f"eval={rec.config['eval']['name']}",
-            "sandbox=numina", "backend=replay", "backend.path=unused"]
+def compose(overrides: list[str]):
+    from hydra import compose as hydra_compose, initialize_config_dir
+
+    from numina_exp.config import register_configs
+
+    register_configs()
     with initialize_config_dir(config_dir=str(REPO / "numina_exp" / "conf"), version_base="1.3"):
-        return compose(config_name="config", overrides=base + overrides)
+        return hydra_compose(config_name="config", overrides=overrides)
+
+
+def replay_cfg(rec: Recording, overrides: list[str]):
+    """SC-TIR over a recording: the width and depth it covers, GSM8K answers grouped by value."""
+    return compose(["experiment=eval_sc_tir", f"decoding.n={rec.n}", f"decoding.m={max(rec.m, 2)}", "decoding.vote_equivalence=math",
+                    "decoding.pipelining=false", "decoding.early_stop=none", "backend=replay", "backend.path=unused", *overrides])
+
+
+def cfg_for_model(name: str):
+    return compose([f"model={name}"])
