@@ -1,22 +1,29 @@
-"""Early stop on recorded real runs and on scripted ones: tokens saved and accuracy, from the logs.
+"""Early stop: tokens saved and accuracy, lossless and adaptive, from recorded logs (no re-generation).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/early_stop_curves.py [--run benchmarks/data/<name> ...] [--out DIR]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/early_stop_curves.py [--run RUN_DIR ...] [--out DIR]
 
-Each recorded run (a generations.jsonl with every copy's full history, recorded with early_stop=none)
-is re-decoded by `sc_tir` over the replay backend, recorded execution results reused: no model, no
-re-generation. Rows: `none` (the recorded run itself), `lossless` (provably the full run's answers),
-`adaptive` at several thresholds with the beta and the dirichlet posterior (lossy by design).
-Tokens = tokens the stopped run would have generated. The scripted rows use randomized problems as in
-tests/decode/test_early_stop.py (answers drawn with a favourite), graded against that favourite.
-Writes early_stop.md (tables) and early_stop.png (accuracy vs tokens) to --out.
+Three sources, each replayed under: `none` (every sample / copy), `lossless` (stop once nothing left can
+change the winner: provably the full answer), `adaptive` at thresholds 0.6..0.99 with the beta and
+the dirichlet posterior (numina_exp.decode.early_stop; lossy by design).
+* real vote patterns: benchmarks/data/qwen_math_cot_8.jsonl, 8 real sampled CoT completions on each
+  of 80 MATH-test problems (build_vote_patterns.py), drawn one at a time in their recorded order as in
+  Adaptive-Consistency; tokens = the drawn samples' tokens; a vote's correctness is its samples' grade.
+* scripted SC-TIR: 200 randomized problems, N=16, M=4 (as tests/decode/test_early_stop.py), decoded by
+  `sc_tir` over the replay backend.
+* --run: any evaluation run dir recorded with early_stop=none (its generations.jsonl with every copy's
+  history and per_problem.jsonl), re-decoded by `sc_tir` over the replay backend, executions reused.
+Writes early_stop.md and early_stop.png (accuracy vs tokens) to --out.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
 from pathlib import Path
 
-from recorded import DATA, cfg_for, load_recording
+from recorded import REPO, compose, load_recording, replay_cfg
+
+VOTES = REPO / "benchmarks" / "data" / "qwen_math_cot_8.jsonl"
 
 THRESHOLDS = (0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
 
@@ -54,15 +61,52 @@ def score(results, problems, kind: str) -> tuple[float, int, int]:
 
 def real_rows(run: str) -> tuple[str, list[dict]]:
     rec = load_recording(run)
-    kind = rec.config["eval"]["answer_kind"]
     rows = []
     for name, ov in settings():
-        res = replay(cfg_for(rec, ov), rec.generations, rec.problems)
-        acc, tok, stopped = score(res, rec.problems, kind)
+        res = replay(replay_cfg(rec, ov + ["decoding.vote_equivalence=math"]), rec.generations, rec.problems)
+        acc, tok, stopped = score(res, rec.problems, "numeric")
         rows.append({"setting": name, "accuracy": acc, "tokens": tok, "stopped": stopped, "problems": len(res)})
-    title = (f"{rec.name}: {rec.config['model']['name']} on {rec.config['eval']['name']}, {len(rec.problems)} problems, "
-             f"N={rec.n}, M={rec.m}")
-    return title, rows
+    return f"{rec.name}: {len(rec.problems)} problems, N={rec.n}, M={rec.m}", rows
+
+
+def vote_pattern_rows(path: Path = VOTES) -> tuple[str, list[dict]]:
+    """Sequential sampling over real samples: after each draw, stop if the rule says so."""
+    from types import SimpleNamespace
+
+    from numina_exp.decode.early_stop import can_change, confident
+
+    samples = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    by_problem: dict = {}
+    for smp in samples:
+        by_problem.setdefault(smp["problem"], []).append(smp)
+    rows = []
+    for name, ov in settings():
+        opts = dict(o.split("=", 1) for o in ov)
+        mode = opts["decoding.early_stop"]
+        d = SimpleNamespace(vote_equivalence="integer", tie_break="first_seen", integer_mode="round",
+                            early_stop_posterior=opts.get("decoding.early_stop_posterior", "beta"),
+                            early_stop_threshold=float(opts.get("decoding.early_stop_threshold", 0.95)), early_stop_prior=1.0)
+        correct = tokens = stopped = 0
+        for smps in by_problem.values():
+            ids: dict = {}
+            values = [ids.setdefault(smp["pred"], len(ids)) for smp in smps]  # answers as small ints: exact grouping
+            n, k = len(smps), len(smps)
+            if mode != "none":
+                for k in range(1, n + 1):
+                    fixed = [((0, i), values[i]) for i in range(k)]
+                    if not can_change(fixed, [(1, j) for j in range(k, n)], d) or (mode == "adaptive" and confident(values[:k], d)):
+                        break
+            stopped += k < n
+            tokens += sum(smp["num_tokens"] for smp in smps[:k])
+            counts: dict = {}
+            for v in values[:k]:
+                counts[v] = counts.get(v, 0) + 1
+            winner = max(counts, key=lambda v: (counts[v], -values.index(v)))  # most votes, first seen on ties
+            correct += smps[values.index(winner)]["correct"]
+        rows.append({"setting": name, "accuracy": correct / len(by_problem), "tokens": tokens, "stopped": stopped,
+                     "problems": len(by_problem)})
+    return (f"real vote patterns: {len(by_problem)} MATH-test problems x {len(samples) // len(by_problem)} sampled CoT "
+            "completions (Qwen2.5-Math example), sequential"), rows
 
 
 def scripted_problem(rng: random.Random, pid: str, n: int, m: int) -> tuple[list[dict], str]:
@@ -85,10 +129,6 @@ def scripted_problem(rng: random.Random, pid: str, n: int, m: int) -> tuple[list
 
 
 def scripted_rows(count: int = 200, n: int = 16, m: int = 4) -> tuple[str, list[dict]]:
-    from hydra import compose, initialize_config_dir
-
-    from recorded import REPO
-
     rng = random.Random(1234)
     records, problems = [], []
     for i in range(count):
@@ -96,13 +136,12 @@ def scripted_rows(count: int = 200, n: int = 16, m: int = 4) -> tuple[str, list[
         records += recs
         problems.append({"id": f"s{i}", "problem": "Scripted problem?", "answer": fav})
     rows = []
-    with initialize_config_dir(config_dir=str(REPO / "numina_exp" / "conf"), version_base="1.3"):
-        base = ["model=tiny_llama", "decoding=sc_tir", f"decoding.n={n}", f"decoding.m={m}", "decoding.pipelining=false",
-                "backend=replay", "backend.path=unused"]
-        for name, ov in settings():
-            res = replay(compose(config_name="config", overrides=base + ov), records, problems)
-            acc, tok, stopped = score(res, problems, "integer")
-            rows.append({"setting": name, "accuracy": acc, "tokens": tok, "stopped": stopped, "problems": len(res)})
+    base = ["model=tiny_llama", "decoding=sc_tir", f"decoding.n={n}", f"decoding.m={m}", "decoding.pipelining=false",
+            "backend=replay", "backend.path=unused"]
+    for name, ov in settings():
+        res = replay(compose(base + ov), records, problems)
+        acc, tok, stopped = score(res, problems, "integer")
+        rows.append({"setting": name, "accuracy": acc, "tokens": tok, "stopped": stopped, "problems": len(res)})
     return f"scripted: {count} randomized problems, N={n}, M={m}", rows
 
 
@@ -140,11 +179,10 @@ def plot(sets: list[tuple[str, list[dict]]], path: Path) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--run", action="append", default=None, help="recorded run dir (default: every benchmarks/data/* recording)")
+    ap.add_argument("--run", action="append", default=[], help="an evaluation run dir recorded with early_stop=none")
     ap.add_argument("--out", default="benchmarks/results")
     args = ap.parse_args()
-    runs = args.run or sorted(str(p) for p in DATA.iterdir() if (p / "generations.jsonl").exists())
-    sets = [real_rows(r) for r in runs] + [scripted_rows()]
+    sets = [vote_pattern_rows()] + [real_rows(r) for r in args.run] + [scripted_rows()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     text = "\n\n".join(table(t, rows) for t, rows in sets)
