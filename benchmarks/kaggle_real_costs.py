@@ -62,7 +62,7 @@ def main() -> None:
     print(f"{len(ids)} GSM8K problems, ToRA-70B recorded TIR completions (N={rec.n}, M={m}), code executed live, paced at "
           f"{1 / args.time_scale:.0f}x the measured engine; per-problem cost from the log: min {costs[0]:.2f} s, median "
           f"{costs[len(costs) // 2]:.2f} s, max {costs[-1]:.2f} s; calibrated budget {budget:.1f} s (fixed needs 90 %); "
-          f"{args.orders} random orders; plain pass {sum(r['correct'] for r in records)}/{len(ids)} correct")
+          f"{args.orders} random orders; the full pass: {sum(p.correct_at[m] for p in problems.values())}/{len(ids)} correct")
     print("| budget | policy | score mean ± std | min | max | time used | problems cut | early stops |")
     print("|---|---|---:|---:|---:|---:|---:|---:|")
     for scale in (1.0, 0.6):

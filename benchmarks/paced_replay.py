@@ -35,9 +35,15 @@ class PacedReplay(ReplayBackend):
         self.slept = 0.0
 
     def _sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            time.sleep(seconds)
-            self.slept += seconds
+        """Sleep until the engine would be done: against a running deadline, so that the oversleep of
+        many short sleeps (a loaded box wakes late) does not add up."""
+        if seconds <= 0:
+            return
+        now = time.perf_counter()
+        self._due = max(getattr(self, "_due", now), now - 0.05) + seconds  # a late wake-up is made up later
+        if self._due > now:
+            time.sleep(self._due - now)
+        self.slept += seconds
 
     def generate(self, prompts, sampling, keys=None):
         out = super().generate(prompts, sampling, keys)
