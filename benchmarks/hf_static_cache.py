@@ -39,13 +39,18 @@ def main() -> None:
     tok, model = load_tokenizer(cfg0), load_model(cfg0, device="cpu")
     sampling = Sampling(n=1, temperature=0.0, max_new_tokens=args.max_new_tokens)
     out = {}
+    failed = {}
     for name, ov in SETTINGS.items():
-        backend = HFBackend(make_cfg(base + ov), model=model, tokenizer=tok)
-        t = time.perf_counter()
-        backend.generate(prompts, sampling)  # warm-up (compilation for the compiled setting)
-        warm = time.perf_counter() - t
-        t = time.perf_counter()
-        comps = backend.generate(prompts, sampling)
+        try:
+            backend = HFBackend(make_cfg(base + ov), model=model, tokenizer=tok)
+            t = time.perf_counter()
+            backend.generate(prompts, sampling)  # warm-up (compilation for the compiled setting)
+            warm = time.perf_counter() - t
+            t = time.perf_counter()
+            comps = backend.generate(prompts, sampling)
+        except Exception as err:  # noqa: BLE001 - a setting that does not run here is a result too
+            failed[name] = f"{type(err).__name__}: {err}"
+            continue
         wall = time.perf_counter() - t
         toks = sum(c[0].num_tokens for c in comps)
         out[name] = (wall, toks, [c[0].text for c in comps], warm)
@@ -55,6 +60,8 @@ def main() -> None:
     print("| cache | tokens/s | vs dynamic | first call s (compile) | greedy texts identical |\n|---|---:|---:|---:|---|")
     for name, (wall, toks, texts, warm) in out.items():
         print(f"| {name} | {toks / wall:.1f} | {w0 / t0 * toks / wall:.2f}x | {warm:.1f} | {texts == texts0} |")
+    for name, why in failed.items():
+        print(f"| {name} | failed: {why[:160]} | | | |")
 
 
 if __name__ == "__main__":
