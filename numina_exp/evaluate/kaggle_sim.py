@@ -280,7 +280,7 @@ def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = V
             decoder.close()
     records = store.finalize([(seed, r["id"]) for r in rows])
     m = int(cfg.decoding.m)
-    from numina_exp.decode.log import read_generations
+    from numina_exp.generate.log import read_generations
     log_path = gen_log_path(run_dir, seed, [seed])
     problems = prepare(records, m, e.answer_kind, cfg.decoding, float(e.adaptive_margin), grade,
                        gen_log=read_generations(log_path) if log_path.exists() else None)
