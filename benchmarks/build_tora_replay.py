@@ -42,8 +42,9 @@ def build(tokenizer=None) -> tuple[list[dict], list[dict]]:
     gold = {r["id"]: r for r in map(json.loads, (REPO / "numina_exp/data/suites/gsm8k.jsonl").read_text().splitlines())}
     tora = sorted((r for r in rows if r["id"].startswith("tora-70b-v1.0/gsm8k/")), key=lambda r: int(r["id"].rsplit("/", 1)[1]))
     if tokenizer is None:
-        from numina_exp.models import load_tokenizer, resolve_model_source
         from recorded import cfg_for_model
+
+        from numina_exp.models import load_tokenizer, resolve_model_source
         cfg = cfg_for_model("smollm2_135m")
         tokenizer = load_tokenizer(cfg, resolve_model_source(cfg))
     problems, gens = [], []

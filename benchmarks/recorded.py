@@ -64,7 +64,8 @@ def bundle(rec: Recording, width: int, count: int | None = None) -> Recording:
 
 
 def compose(overrides: list[str]):
-    from hydra import compose as hydra_compose, initialize_config_dir
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
 
     from numina_exp.config import register_configs
 

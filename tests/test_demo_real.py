@@ -5,12 +5,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import CONF, compose_cfg, run_cli
 from hydra import compose, initialize_config_dir
 
 from numina_exp.evaluate.suites import load_suite, read_jsonl
 from numina_exp.methods.pipeline import plan
-
-from helpers import CONF, compose_cfg, run_cli
 
 
 def _plan(tmp_path):

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))

@@ -7,12 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import compose_cfg, run_cli
 
 from numina_exp.config import ConfigError
 from numina_exp.config.validate import validate
 from numina_exp.models import load_model, load_tokenizer, render_prompt, resolve_model_source
-
-from helpers import compose_cfg, run_cli
 
 pytest.importorskip("gguf")
 try:

@@ -4,14 +4,13 @@ holds), it saves tokens beyond the lossless rule, and bad keys fail at validatio
 import random
 
 import pytest
-
 from decode_scripted import FakeExecutor, RecordingReplay, cfg_for, code, final
+from helpers import compose_cfg
+
 from numina_exp.config import ConfigError
 from numina_exp.config.validate import validate
 from numina_exp.decode import make_decoder
 from numina_exp.decode.early_stop import beta_confidence, dirichlet_confidence, leader_confidence
-
-from helpers import compose_cfg
 
 
 @pytest.mark.parametrize("k", range(1, 8))
