@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sc_tir_pipelining.py [--max-new-tokens 256]
 
-Both runs use decoding=sc_tir with early_stop=false (so they do the same work): `pipelining=false`
+Both runs use decoding=sc_tir with early_stop=none (so they do the same work): `pipelining=false`
 (one batched generate per step, then all code, as in the notebook) and `pipelining=true` (requests
 stream through one vLLM engine; a copy's code runs while the others generate). Per-request seeds make
 the texts the same in both runs; the script checks that the answers agree and prints the wall ratio.
