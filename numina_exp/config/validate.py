@@ -69,6 +69,18 @@ def check_model(cfg: DictConfig) -> None:
     if m.arch == "internlm2" and not m.trust_remote_code and not cfg.scale.tiny_model:
         raise ConfigError("model.trust_remote_code", "InternLM2 is not in transformers; its hub repo ships the modeling code",
                           "set model.trust_remote_code=true (needs the hub) or use scale=cpu for its Llama-shaped twin")
+    _gguf_installed(cfg)
+
+
+def _gguf_installed(cfg: DictConfig) -> None:
+    """model.gguf: the package holding the weights must be installed when they will be read."""
+    m = cfg.model
+    if not m.gguf.package or m.path or cfg.scale.tiny_model or OmegaConf.select(cfg, "train.init_from"):
+        return
+    from ..models.gguf import gguf_problem
+    problem = gguf_problem(m.gguf.package, m.gguf.file)
+    if problem:
+        raise ConfigError("model.gguf", *problem)
 
 
 def check_data(cfg: DictConfig) -> None:
@@ -132,6 +144,12 @@ def check_decoding(cfg: DictConfig) -> None:
     if d.strategy in ("maj_k", "sc_tir", "sc_tir_numina") and d.n > 1 and d.temperature == 0:
         raise ConfigError("decoding.temperature", f"{d.strategy} with n={d.n} at temperature 0 samples {d.n} identical copies",
                           "set decoding.temperature > 0 (the recipe uses 0.8)")
+    _one_of("decoding.early_stop_posterior", d.early_stop_posterior, ["beta", "dirichlet"])
+    if not (0.5 < d.early_stop_threshold < 1.0):
+        raise ConfigError("decoding.early_stop_threshold", f"must be in (0.5, 1), got {d.early_stop_threshold}",
+                          "use e.g. 0.95 (Adaptive-Consistency's default)")
+    if d.early_stop_prior <= 0:
+        raise ConfigError("decoding.early_stop_prior", f"must be > 0, got {d.early_stop_prior}", "use 1.0 (a uniform prior)")
     if d.strategy == "sc_tir_numina" and (d.early_stop or d.pipelining):
         raise ConfigError("decoding.early_stop", "sc_tir_numina reproduces the notebook, which has neither early stop nor pipelining",
                           "use decoding=sc_tir for those options")
@@ -144,7 +162,7 @@ def check_decoding(cfg: DictConfig) -> None:
                               'use e.g. decoding.stop=["```output\\n"]')
     if d.strategy in ("greedy", "maj_k") and (d.early_stop or d.pipelining):
         raise ConfigError("decoding.early_stop", f"{d.strategy} runs no code and has a single step: early_stop/pipelining are SC-TIR options",
-                          "use decoding=sc_tir, or set decoding.early_stop=false decoding.pipelining=false")
+                          "use decoding=sc_tir, or set decoding.early_stop=none decoding.pipelining=false")
     check_sandbox(cfg)
 
 
@@ -172,6 +190,8 @@ def check_backend(cfg: DictConfig) -> None:
             raise ConfigError("backend.path", "the replay backend needs saved generations", "set backend.path=RUN_DIR/generations.jsonl")
         _file("backend.path", b.path)
         _replay_covers_width(cfg)
+    else:
+        _gguf_installed(cfg)
     if b.data_parallel_size > 1 and b.name != "vllm":
         raise ConfigError("backend.data_parallel_size", f"data-parallel engines are a vllm option (backend={b.name})",
                           "use backend=vllm, or backend.data_parallel_size=1")
@@ -223,6 +243,8 @@ def check_eval(cfg: DictConfig) -> None:
         raise ConfigError("eval.speed_factor", f"must be >= 0, got {e.speed_factor}", "use 0 to calibrate, or a positive ratio")
     if not (0.0 < e.adaptive_margin <= 1.0):
         raise ConfigError("eval.adaptive_margin", f"must be in (0, 1], got {e.adaptive_margin}", "use e.g. 0.5")
+    for path in e.exclude_problems_in:
+        _file("eval.exclude_problems_in", path)
     if e.path:
         _file("eval.path", e.path)
     elif e.suites:

@@ -5,8 +5,9 @@ over the active copies, then the five rules (sc_tir_rules.decide) per copy, then
 copy that asked for it runs, then the next step (a barrier after each step).
 
 `sc_tir` makes the same decisions; options (each a decoding key):
-* `early_stop`: stop a problem once no unfinished copy can change the winner (early_stop.py) - the
-  answer is provably the one of the full run.
+* `early_stop=lossless`: stop a problem once no unfinished copy can change the winner (early_stop.py) -
+  the answer is provably the one of the full run. `early_stop=adaptive` also stops once the posterior
+  probability that the leader stays the leader reaches `early_stop_threshold` (lossy; never a default).
 * `pipelining`: no barrier - a copy's code is submitted to the executor as soon as its generation
   ends, and its next generation is queued as soon as the result lands, while the other copies keep
   generating (vLLM: requests stream through one engine; other backends: whatever is pending is
@@ -24,7 +25,7 @@ from typing import Iterator, Optional
 from numina_exp.generate.base import GenKey, Sampling
 from numina_exp.grading import extract_answer
 
-from .early_stop import can_change
+from .early_stop import can_change, confident
 from .result import CopyResult, ProblemResult
 from .sc_tir_rules import STOP, decide
 from .voting import tally, vote_value
@@ -161,7 +162,9 @@ class _Problem:
         return can_change(finished, unfinished, self.d)
 
     def stop_now(self) -> bool:
-        if not self.d.early_stop or not any(c.active for c in self.copies) or self.may_change():
+        if not self.d.early_stop or not any(c.active for c in self.copies):
+            return False
+        if self.may_change() and not (self.d.early_stop == "adaptive" and self.leader_confident()):
             return False
         for c in self.copies:
             if c.active:
@@ -170,6 +173,10 @@ class _Problem:
                 c.pending_exec = None
         self.early_stopped = True
         return True
+
+    def leader_confident(self) -> bool:
+        """early_stop=adaptive: the votes fixed so far (finished copies) make the leader likely enough."""
+        return confident([c.res.value for c in self.pool() if not c.active], self.d)
 
     def result(self, wall: float) -> ProblemResult:
         pool = self.pool()

@@ -67,8 +67,12 @@ class SimProblem:
     stop_after: list = field(default_factory=list)  # adaptive: would stop after k steps (k = 1..M-1)
 
 
-def step_costs(record: dict, m: int) -> list[float]:
-    """The problem's wall time split over its steps by the number of copies generating in each."""
+def step_costs(record: dict, m: int, segments: Optional[Sequence[dict]] = None) -> list[float]:
+    """The problem's wall time split over its steps: with its generation-log lines (`segments`), the
+    measured generation seconds by the tokens generated in each step and the execution seconds by the
+    blocks run in each (the rest by copies active); without them, by the number of copies generating."""
+    if segments:
+        return _costs_from_log(record, m, segments)
     active = [0] * m
     for c in record.get("copies") or []:
         for s in range(min(int(c.get("steps") or 0), m)):
@@ -78,6 +82,23 @@ def step_costs(record: dict, m: int) -> list[float]:
     if total == 0:
         return [wall / m] * m
     return [wall * a / total for a in active]
+
+
+def _costs_from_log(record: dict, m: int, segments: Sequence[dict]) -> list[float]:
+    tokens, execs, active = [0.0] * m, [0.0] * m, [0.0] * m
+    for seg in segments:
+        s = int(seg["step"])
+        if s < m:
+            tokens[s] += int(seg.get("num_tokens") or 0)
+            execs[s] += seg.get("exec") is not None
+            active[s] += 1
+    gen, ex = float(record.get("generation_s") or 0.0), float(record.get("execution_s") or 0.0)
+    wall = float(record.get("wall_s") or record.get("seconds") or 0.0)
+    other = max(0.0, wall - gen - ex)
+
+    def share(part: list, i: int) -> float:
+        return part[i] / sum(part) if sum(part) else 1.0 / m
+    return [gen * share(tokens, i) + ex * share(execs, i) + other * share(active, i) for i in range(m)]
 
 
 def _vote_at(copies: Sequence[dict], k: int, m: int, kind: str):
@@ -103,14 +124,19 @@ def _vote_at(copies: Sequence[dict], k: int, m: int, kind: str):
 
 
 def prepare(records: Sequence[dict], m: int, kind: str, dcfg, margin: float,
-            grade: Callable[[object, str, str], bool]) -> dict[str, SimProblem]:
+            grade: Callable[[object, str, str], bool], gen_log: Optional[Sequence[dict]] = None) -> dict[str, SimProblem]:
+    """`gen_log`: the pass's generation-log lines; each problem's step costs then follow its real
+    tokens and code runs per step (step_costs)."""
     from numina_exp.decode.early_stop import can_change
 
+    segments: dict = {}
+    for seg in gen_log or []:
+        segments.setdefault(str(seg["problem_id"]), []).append(seg)
     out = {}
     for r in records:
         copies = r.get("copies") or []
         n = max(len(copies), 1)
-        p = SimProblem(str(r["problem_id"]), str(r["gold"]), copies, step_costs(r, m))
+        p = SimProblem(str(r["problem_id"]), str(r["gold"]), copies, step_costs(r, m, segments.get(str(r["problem_id"]))))
         for k in range(m + 1):
             winner, res, finished, unfinished = _vote_at(copies, k, m, kind)
             p.answer_at.append(winner)
@@ -254,7 +280,10 @@ def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = V
             decoder.close()
     records = store.finalize([(seed, r["id"]) for r in rows])
     m = int(cfg.decoding.m)
-    problems = prepare(records, m, e.answer_kind, cfg.decoding, float(e.adaptive_margin), grade)
+    from numina_exp.generate.log import read_generations
+    log_path = gen_log_path(run_dir, seed, [seed])
+    problems = prepare(records, m, e.answer_kind, cfg.decoding, float(e.adaptive_margin), grade,
+                       gen_log=read_generations(log_path) if log_path.exists() else None)
     fixed_total = sum(sum(p.step_costs) for p in problems.values())
     speed = float(e.speed_factor) or (fixed_total / 0.9 / float(e.budget_s) if fixed_total > 0 else 1.0)
     budget = float(e.budget_s) * speed

@@ -116,7 +116,7 @@ def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[in
     stopped = sum(bool(c.get("stopped_early")) for r in records for c in r["copies"])
     if stopped:
         log.warning("nm_grid: %d copies were cut by early stop; cells with n < N treat them as unanswered "
-                    "(decode with decoding.early_stop=false for an exact grid)", stopped)
+                    "(decode with decoding.early_stop=none for an exact grid)", stopped)
     N = max(len(r["copies"]) for r in records)
     if m_max is None:
         m_max = max(int(r.get("m") or 0) for r in records) or 1

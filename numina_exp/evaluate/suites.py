@@ -106,6 +106,9 @@ def _load_hub(cfg: DictConfig) -> list[dict]:
 def _select(rows: list[dict], cfg: DictConfig) -> list[dict]:
     for key, want in (cfg.where or {}).items():
         rows = [r for r in rows if r.get(key) == want]
+    # decontamination: drop problems a training file holds (e.g. the TIR sample's GSM8K test rows)
+    seen = {str(r.get("problem", "")).strip() for path in (cfg.get("exclude_problems_in") or []) for r in read_jsonl(str(path))}
+    rows = [r for r in rows if r["problem"].strip() not in seen] if seen else rows
     if cfg.shuffle_seed is not None:
         rows = list(rows)
         random.Random(cfg.shuffle_seed).shuffle(rows)

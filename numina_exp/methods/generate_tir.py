@@ -84,7 +84,7 @@ def validate(cfg) -> None:
                           "itself shows \\boxed", "use decoding.answer_rule=boxed")
     if d.early_stop:
         raise ConfigError("decoding.early_stop", "early stop ends copies once the vote is decided; generate_tir keeps any "
-                          "correct copy, so every copy must finish", "set decoding.early_stop=false")
+                          "correct copy, so every copy must finish", "set decoding.early_stop=none")
     if g.retries > 0 and d.temperature == 0:
         raise ConfigError("decoding.temperature", f"{g.retries} retries at temperature 0 repeat the same greedy text",
                           "set decoding.temperature > 0 (e.g. 0.8) or generate_tir.retries=0")

@@ -226,6 +226,10 @@ def run(cfg: DictConfig, run_dir: Path):
                         "result": result if isinstance(result, (dict, list, str, int, float)) else None})
         atomic_write_json(run_dir / "pipeline.json", summary)
     print_summary(summary, run_dir)
+    evals = [e["run_dir"] for e in summary if isinstance(e["result"], dict) and "per_seed" in e["result"]]
+    if len(evals) > 1:  # e.g. before / after a fine-tune (demo_real): side by side in the pipeline's dir
+        from ..report.compare import compare
+        print(f"\n{compare(evals, out=run_dir)}\n-> {run_dir / 'compare.md'}", flush=True)
     return summary
 
 
@@ -237,7 +241,11 @@ def _headline(entry: dict) -> str:
                 f"{r.get('tokens_per_s', 0):.0f} tokens/s -> {entry['model_out']}")
     if "per_seed" in r:
         accs = ", ".join(f"seed {k}: {100 * v['accuracy']:.1f}% ({v['correct']}/{v['total']})" for k, v in r["per_seed"].items())
-        return f"{r.get('suite')} {accs} -> {Path(entry['run_dir']) / 'report.md'}"
+        c = r.get("copies") or {}
+        decided = (f"; {r.get('code_runs', 0)} code blocks run, copies {c.get('answered', 0)} answered / "
+                   f"{c.get('discarded', 0)} discarded / {c.get('restarted', 0)} restarted / "
+                   f"{c.get('unfinished', 0)} unfinished") if c else ""
+        return f"{r.get('suite')} {accs}{decided} -> {Path(entry['run_dir']) / 'report.md'}"
     outs = ", ".join(f"{k}: {p}" for k, p in entry.get("outputs", {}).items())
     return outs or entry["run_dir"]
 

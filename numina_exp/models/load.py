@@ -13,13 +13,18 @@ def is_tiny(cfg) -> bool:
 
 
 def resolve_model_source(cfg) -> str:
-    """Where weights come from: model.path > tiny twin > hub id. A run directory resolves to its final/."""
+    """Where weights come from: model.path > tiny twin > a GGUF shipped in a package (model.gguf) > hub id.
+    A run directory resolves to its final/."""
     if cfg.model.path:
         path = Path(cfg.model.path).expanduser()
         return str(path / "final" if (path / "final" / "config.json").exists() else path)
     if is_tiny(cfg):
         from .tiny import materialize_tiny
         return str(materialize_tiny(cfg.model))
+    gguf = cfg.model.get("gguf")
+    if gguf is not None and gguf.package:
+        from .gguf import materialize_gguf
+        return str(materialize_gguf(gguf.package, gguf.file))
     return cfg.model.hub_id
 
 

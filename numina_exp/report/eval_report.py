@@ -40,7 +40,10 @@ def summarize(records: list[dict], cfg, seeds: list[int], rows: list[dict]) -> d
         "per_seed": per_seed, "by_suite": by_suite,
         "accuracy_mean": overall["mean"], "accuracy_std": overall["std"], "accuracy_ci95_seeds": overall["ci95"],
         "accuracy_ci95_wilson_pooled": wilson(total_c, total_n),
-        "copies": {k: sum(r.get(k, 0) for r in records) for k in ("answered", "discarded", "unfinished")},
+        "copies": {**{k: sum(r.get(k, 0) for r in records) for k in ("answered", "discarded", "unfinished")},
+                   # copies sent back to the bare prompt at least once (SC-TIR rules 1 and 4), and how often
+                   "restarted": sum(bool(c.get("restarts")) for r in records for c in r.get("copies") or []),
+                   "restarts": sum(int(c.get("restarts") or 0) for r in records for c in r.get("copies") or [])},
         "code_runs": sum(r.get("code_blocks", 0) for r in records),
         "tokens": sum(r.get("tokens", 0) for r in records),
     }

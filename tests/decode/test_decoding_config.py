@@ -36,7 +36,7 @@ def test_replay_narrower_than_n_fails_before_decoding(files):
 
 
 @pytest.mark.parametrize("bad,key", [
-    (["decoding=greedy", "decoding.early_stop=true"], "decoding.early_stop"),
+    (["decoding=greedy", "decoding.early_stop=lossless"], "decoding.early_stop"),
     (["decoding=sc_tir_numina", "decoding.pipelining=true"], "decoding.early_stop"),
     (["decoding=sc_tir", "decoding.include_stop_in_output=false"], "decoding.include_stop_in_output"),
     (["decoding=maj_k", "decoding.temperature=0"], "decoding.temperature"),

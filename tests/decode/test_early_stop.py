@@ -66,8 +66,8 @@ def test_early_stop_is_lossless_and_saves_tokens(capsys):
         opts = [f"decoding.tie_break={rng.choice(['first_seen', 'first_seen', 'smallest'])}",
                 f"decoding.finish_on_answer={rng.random() < 0.8}", f"decoding.pipelining={rng.random() < 0.5}"]
         problems = [{"id": pid, "problem": "Scripted problem?"}]
-        full = _decode(recs, problems, n, m, opts + ["decoding.early_stop=false"])[pid]
-        early = _decode(recs, problems, n, m, opts + ["decoding.early_stop=true"])[pid]
+        full = _decode(recs, problems, n, m, opts + ["decoding.early_stop=none"])[pid]
+        early = _decode(recs, problems, n, m, opts + ["decoding.early_stop=lossless"])[pid]
         assert early.answer == full.answer, (i, opts, full.votes, early.votes)
         assert early.tokens <= full.tokens
         full_tokens += full.tokens

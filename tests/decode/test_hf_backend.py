@@ -50,4 +50,4 @@ def test_static_cache_same_greedy_text(hf_backend):
 
 def test_sc_tir_end_to_end_with_code_execution(hf_backend, tmp_path):
     check_sc_tir_end_to_end(_cfg, hf_backend, tmp_path, strategies=[
-        ("sc_tir_numina", []), ("sc_tir", ["decoding.pipelining=true", "decoding.early_stop=false"])])
+        ("sc_tir_numina", []), ("sc_tir", ["decoding.pipelining=true", "decoding.early_stop=none"])])

@@ -46,7 +46,7 @@ def test_greedy_deterministic(vllm_backend):
 def test_sc_tir_end_to_end_with_code_execution(vllm_backend, tmp_path):
     logs = check_sc_tir_end_to_end(_cfg, vllm_backend, tmp_path, strategies=[
         ("sc_tir_numina", []),
-        ("sc_tir", ["decoding.pipelining=true", "decoding.early_stop=false"]),
+        ("sc_tir", ["decoding.pipelining=true", "decoding.early_stop=none"]),
     ])
     # per-request seeds: the pipelined run (requests streamed through the engine) generates the same texts
     barrier, pipelined = logs.values()

@@ -1,0 +1,196 @@
+"""Early stop: tokens saved and accuracy, lossless and adaptive, from recorded logs (no re-generation).
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/early_stop_curves.py [--run RUN_DIR ...] [--out DIR]
+
+Three sources, each replayed under: `none` (every sample / copy), `lossless` (stop once nothing left can
+change the winner: provably the full answer), `adaptive` at thresholds 0.6..0.99 with the beta and
+the dirichlet posterior (numina_exp.decode.early_stop; lossy by design).
+* real vote patterns: benchmarks/data/qwen_math_cot_8.jsonl, 8 real sampled CoT completions on each
+  of 80 MATH-test problems (build_vote_patterns.py), drawn one at a time in their recorded order as in
+  Adaptive-Consistency; tokens = the drawn samples' tokens; a vote's correctness is its samples' grade.
+* scripted SC-TIR: 200 randomized problems, N=16, M=4 (as tests/decode/test_early_stop.py), decoded by
+  `sc_tir` over the replay backend.
+* --run: any evaluation run dir recorded with early_stop=none (its generations.jsonl with every copy's
+  history and per_problem.jsonl), re-decoded by `sc_tir` over the replay backend, executions reused.
+Writes early_stop.md and early_stop.png (accuracy vs tokens) to --out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+from pathlib import Path
+
+from recorded import REPO, compose, load_recording, replay_cfg
+
+VOTES = REPO / "benchmarks" / "data" / "qwen_math_cot_8.jsonl"
+
+THRESHOLDS = (0.6, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+
+def settings() -> list[tuple[str, list[str]]]:
+    out = [("none", ["decoding.early_stop=none"]), ("lossless", ["decoding.early_stop=lossless"])]
+    for post in ("beta", "dirichlet"):
+        for t in THRESHOLDS:
+            out.append((f"adaptive {post} {t}", ["decoding.early_stop=adaptive", f"decoding.early_stop_posterior={post}",
+                                                 f"decoding.early_stop_threshold={t}"]))
+    return out
+
+
+def replay(cfg, records: list[dict], problems: list[dict]):
+    from numina_exp.decode import make_decoder
+    from numina_exp.generate.replay import ReplayBackend
+
+    class NoExec:  # every execution is in the log; running code here would be a bug
+        def run(self, codes):
+            raise AssertionError("replay without a recorded execution result")
+
+        submit = run
+
+    dec = make_decoder(cfg, backend=ReplayBackend(records=records), executor=NoExec())
+    return list(dec.decode(problems, seed=0))
+
+
+def score(results, problems, kind: str) -> tuple[float, int, int]:
+    from numina_exp.grading import is_equivalent
+
+    gold = {p["id"]: p["answer"] for p in problems}
+    correct = sum(bool(r.answer is not None and is_equivalent(str(r.answer), str(gold[r.problem_id]), kind)) for r in results)
+    return correct / len(results), sum(r.tokens for r in results), sum(r.early_stopped for r in results)
+
+
+def real_rows(run: str) -> tuple[str, list[dict]]:
+    rec = load_recording(run)
+    rows = []
+    for name, ov in settings():
+        res = replay(replay_cfg(rec, ov + ["decoding.vote_equivalence=math"]), rec.generations, rec.problems)
+        acc, tok, stopped = score(res, rec.problems, "numeric")
+        rows.append({"setting": name, "accuracy": acc, "tokens": tok, "stopped": stopped, "problems": len(res)})
+    return f"{rec.name}: {len(rec.problems)} problems, N={rec.n}, M={rec.m}", rows
+
+
+def vote_pattern_rows(path: Path = VOTES) -> tuple[str, list[dict]]:
+    """Sequential sampling over real samples: after each draw, stop if the rule says so."""
+    from types import SimpleNamespace
+
+    from numina_exp.decode.early_stop import can_change, confident
+
+    samples = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    by_problem: dict = {}
+    for smp in samples:
+        by_problem.setdefault(smp["problem"], []).append(smp)
+    rows = []
+    for name, ov in settings():
+        opts = dict(o.split("=", 1) for o in ov)
+        mode = opts["decoding.early_stop"]
+        d = SimpleNamespace(vote_equivalence="integer", tie_break="first_seen", integer_mode="round",
+                            early_stop_posterior=opts.get("decoding.early_stop_posterior", "beta"),
+                            early_stop_threshold=float(opts.get("decoding.early_stop_threshold", 0.95)), early_stop_prior=1.0)
+        correct = tokens = stopped = 0
+        for smps in by_problem.values():
+            ids: dict = {}
+            values = [ids.setdefault(smp["pred"], len(ids)) for smp in smps]  # answers as small ints: exact grouping
+            n, k = len(smps), len(smps)
+            if mode != "none":
+                for k in range(1, n + 1):
+                    fixed = [((0, i), values[i]) for i in range(k)]
+                    if not can_change(fixed, [(1, j) for j in range(k, n)], d) or (mode == "adaptive" and confident(values[:k], d)):
+                        break
+            stopped += k < n
+            tokens += sum(smp["num_tokens"] for smp in smps[:k])
+            counts: dict = {}
+            for v in values[:k]:
+                counts[v] = counts.get(v, 0) + 1
+            winner = max(counts, key=lambda v: (counts[v], -values.index(v)))  # most votes, first seen on ties
+            correct += smps[values.index(winner)]["correct"]
+        rows.append({"setting": name, "accuracy": correct / len(by_problem), "tokens": tokens, "stopped": stopped,
+                     "problems": len(by_problem)})
+    return (f"real vote patterns: {len(by_problem)} MATH-test problems x {len(samples) // len(by_problem)} sampled CoT "
+            "completions (Qwen2.5-Math example), sequential"), rows
+
+
+def scripted_problem(rng: random.Random, pid: str, n: int, m: int) -> tuple[list[dict], str]:
+    fav = str(rng.randint(0, 9))
+    recs = []
+    for c in range(n):
+        for s in range(m):
+            r = rng.random()
+            ans = fav if rng.random() < 0.45 else str(rng.randint(0, 9))
+            if s == 0 or r < 0.35:
+                t = "Let us compute.\n```python\nprint(6*7)\n```\n```output\n"
+            elif r < 0.85:
+                t = f"\nSo the answer is $\\boxed{{{ans}}}$."
+            else:
+                t = "no code and no answer"
+            recs.append({"problem_id": pid, "copy": c, "step": s, "text": t, "num_tokens": rng.randint(20, 300),
+                         "finish_reason": "stop" if t.endswith("```output\n") else "eos",
+                         "exec": {"status": "ok", "feedback": "42"} if t.endswith("```output\n") else None})
+    return recs, fav
+
+
+def scripted_rows(count: int = 200, n: int = 16, m: int = 4) -> tuple[str, list[dict]]:
+    rng = random.Random(1234)
+    records, problems = [], []
+    for i in range(count):
+        recs, fav = scripted_problem(rng, f"s{i}", n, m)
+        records += recs
+        problems.append({"id": f"s{i}", "problem": "Scripted problem?", "answer": fav})
+    rows = []
+    base = ["model=tiny_llama", "decoding=sc_tir", f"decoding.n={n}", f"decoding.m={m}", "decoding.pipelining=false",
+            "backend=replay", "backend.path=unused"]
+    for name, ov in settings():
+        res = replay(compose(base + ov), records, problems)
+        acc, tok, stopped = score(res, problems, "integer")
+        rows.append({"setting": name, "accuracy": acc, "tokens": tok, "stopped": stopped, "problems": len(res)})
+    return f"scripted: {count} randomized problems, N={n}, M={m}", rows
+
+
+def table(title: str, rows: list[dict]) -> str:
+    full = rows[0]["tokens"]
+    out = [f"### {title}", "", "| early stop | accuracy | tokens | saved | problems stopped early |", "|---|---:|---:|---:|---:|"]
+    for r in rows:
+        out.append(f"| {r['setting']} | {100 * r['accuracy']:.1f} % | {r['tokens']:,} | {100 * (1 - r['tokens'] / full):.1f} % | "
+                   f"{r['stopped']}/{r['problems']} |")
+    return "\n".join(out)
+
+
+def plot(sets: list[tuple[str, list[dict]]], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(sets), figsize=(4.6 * len(sets), 3.4), squeeze=False)
+    for ax, (title, rows) in zip(axes[0], sets):
+        full = rows[0]["tokens"]
+        for post, marker in (("beta", "o-"), ("dirichlet", "s-")):
+            pts = [r for r in rows if r["setting"].startswith(f"adaptive {post}")]
+            ax.plot([r["tokens"] / full for r in pts], [100 * r["accuracy"] for r in pts], marker, label=f"adaptive ({post})", ms=4)
+        for name, marker in (("none", "k*"), ("lossless", "r^")):
+            r = next(r for r in rows if r["setting"] == name)
+            ax.plot([r["tokens"] / full], [100 * r["accuracy"]], marker, ms=10, label=name)
+        ax.set_xlabel("tokens (fraction of the full run)")
+        ax.set_ylabel("accuracy %")
+        ax.set_title(title, fontsize=7)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", action="append", default=[], help="an evaluation run dir recorded with early_stop=none")
+    ap.add_argument("--out", default="benchmarks/results")
+    args = ap.parse_args()
+    sets = [vote_pattern_rows()] + [real_rows(r) for r in args.run] + [scripted_rows()]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = "\n\n".join(table(t, rows) for t, rows in sets)
+    (out / "early_stop.md").write_text(text + "\n")
+    plot(sets, out / "early_stop.png")
+    print(text)
+    print(f"-> {out / 'early_stop.md'}, {out / 'early_stop.png'}")
+
+
+if __name__ == "__main__":
+    main()
