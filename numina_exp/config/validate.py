@@ -235,6 +235,8 @@ def check_eval(cfg: DictConfig) -> None:
     if e.limit is not None:
         _positive("eval.limit", e.limit)
     _positive("eval.nm_bootstrap", e.nm_bootstrap)
+    from numina_exp.evaluate.shard import check_shard_keys  # eval.shard_index / eval.num_shards
+    check_shard_keys(e)
     _positive("eval.orders", e.orders)
     _positive("eval.num_problems", e.num_problems)
     if e.budget_s <= 0:
