@@ -91,6 +91,15 @@ def _unsharded_cfg(cfg: DictConfig) -> DictConfig:
     return cfg
 
 
+def _unsharded_plan(plan: dict) -> dict:
+    """The plan a single process would have written: the shard keys (if the plan records them) only
+    choose which problems a job runs, never how a problem is decided."""
+    ev = plan.get("eval")
+    if isinstance(ev, dict) and "num_shards" in ev:
+        plan = {**plan, "eval": {**ev, "shard_index": 0, "num_shards": 1}}
+    return plan
+
+
 def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     """Merge complete shards into out_dir (per_problem.jsonl, generations logs, eval_plan.json,
     results.json, nm_grid.*, report.md, shards.json); returns the summary."""
@@ -112,8 +121,8 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     if missing:
         raise ShardError(f"shards {missing} of {k} are missing: run them (eval.shard_index={','.join(map(str, missing))})")
     ordered = [infos[i][0] for i in range(k)]
-    plans = [(d / "eval_plan.json").read_text() for d in ordered]
-    if any(json.loads(p) != json.loads(plans[0]) for p in plans):
+    plans = [_unsharded_plan(json.loads((d / "eval_plan.json").read_text())) for d in ordered]
+    if any(p != plans[0] for p in plans):
         raise ShardError("the shards evaluated different plans (eval_plan.json differs): same decoding, model and suite needed")
 
     cfg = _unsharded_cfg(OmegaConf.load(ordered[0] / "resolved_config.yaml"))
@@ -141,7 +150,7 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     for log in sorted({p.name for d in ordered for p in d.glob("generations*.jsonl")}):
         lines = [line for d in ordered for line in _read_lines(d / log)[0]]  # shard order = suite order
         _atomic_write(out_dir / log, lines)
-    (out_dir / "eval_plan.json").write_text(plans[0])
+    (out_dir / "eval_plan.json").write_text(json.dumps(plans[0], sort_keys=True, default=str))
     (out_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     (out_dir / "shards.json").write_text(json.dumps(
         [{"run_dir": str(d), **{k2: v for k2, v in infos[i][1].items() if k2 != "ids"}} for i, d in enumerate(ordered)],
