@@ -13,7 +13,7 @@ from numina_exp.config.validate import validate
 from numina_exp.evaluate import load_suite, suite_config
 from numina_exp.evaluate.runner import TIMING_KEYS, run
 from numina_exp.evaluate.shard import ShardError, find_shards, merge_shards, shard_bounds
-from numina_exp.runtime import prepare_run
+from numina_exp.core.rundir import prepare_run
 
 
 def _run(overrides: list[str], run_dir: Path) -> None:
