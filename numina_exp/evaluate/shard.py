@@ -23,9 +23,11 @@ from typing import Any, Iterable
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from numina_exp.config.errors import ConfigError
+from numina_exp.core.errors import ConfigError
+from numina_exp.core.io import atomic_write_jsonl, read_jsonl
+from numina_exp.config.validate import check_shard_keys
 
-from .store import ResultStore, _atomic_write, _read_lines
+from .store import ResultStore
 from .suites import load_suite
 
 SHARD_FILE = "shard.json"
@@ -33,18 +35,6 @@ SHARD_FILE = "shard.json"
 
 class ShardError(RuntimeError):
     pass
-
-
-def check_shard_keys(e: Any) -> None:
-    """eval.num_shards >= 1 and 0 <= eval.shard_index < eval.num_shards; sharding is for suite mode."""
-    if int(e.num_shards) < 1:
-        raise ConfigError("eval.num_shards", f"must be >= 1, got {e.num_shards}", "use 1 (no sharding) or the number of array jobs")
-    if not 0 <= int(e.shard_index) < int(e.num_shards):
-        raise ConfigError("eval.shard_index", f"must be in [0, eval.num_shards={e.num_shards}), got {e.shard_index}",
-                          f"sweep it: eval.shard_index=0,...,{int(e.num_shards) - 1}")
-    if int(e.num_shards) > 1 and e.mode != "suite":
-        raise ConfigError("eval.num_shards", f"eval.mode={e.mode} cannot be sharded (its budget spans the whole set)",
-                          "set eval.num_shards=1 for kaggle_sim")
 
 
 def shard_bounds(total: int, index: int, num_shards: int) -> tuple[int, int]:
@@ -146,10 +136,10 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     out_dir.mkdir(parents=True, exist_ok=True)
     order = [(s, r["id"]) for s in seeds for r in rows]
     merged = [records[key] for key in order]
-    _atomic_write(out_dir / "per_problem.jsonl", merged)
+    atomic_write_jsonl(out_dir / "per_problem.jsonl", merged)
     for log in sorted({p.name for d in ordered for p in d.glob("generations*.jsonl")}):
-        lines = [line for d in ordered for line in _read_lines(d / log)[0]]  # shard order = suite order
-        _atomic_write(out_dir / log, lines)
+        lines = [line for d in ordered if (d / log).exists() for line in read_jsonl(d / log)]  # shard order = suite order
+        atomic_write_jsonl(out_dir / log, lines)
     (out_dir / "eval_plan.json").write_text(json.dumps(plans[0], sort_keys=True, default=str))
     (out_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
     (out_dir / "shards.json").write_text(json.dumps(
