@@ -14,12 +14,16 @@ from pathlib import Path
 import pytest
 from helpers import CONF, REPO, run_cli
 
-pytestmark = [
-    pytest.mark.slow,  # the whole recipe twice on tiny twins: several minutes on 2 cores
-    pytest.mark.skipif(not (CONF / "experiment" / "gptq8.yaml").is_file(),
-                       reason="numina_winner's quantize stage (experiment gptq8, method quantize) is not in this checkout"),
-]
-ARGS = ["+experiment=numina_winner", "scale=cpu"]
+pytestmark = pytest.mark.slow  # the whole recipe twice on tiny twins: several minutes on 2 cores
+HAS_GPTQ = (CONF / "experiment" / "gptq8.yaml").is_file()
+needs_gptq = pytest.mark.skipif(not HAS_GPTQ, reason="numina_winner's quantize stage (experiment gptq8, method "
+                                                     "quantize) is not in this checkout")
+# Smaller than scale=cpu's caps (same code paths): a few optimizer steps per stage, one seed.
+ARGS = ["+experiment=numina_winner", "scale=cpu",
+        'pipeline.overrides=["train.max_steps=4","data.max_rows=32","eval.seeds=[0]"]']
+# Until the quantize stage exists the resume test runs the winner's other stages (same pipeline code).
+if not HAS_GPTQ:
+    ARGS.append("pipeline.stages=[stage1_cot,stage2_tir,eval_sc_tir_numina]")
 TIMING = {"generation_s", "execution_s", "other_s", "wall_s", "exec_cpu_s", "seconds", "timing"}
 
 
@@ -43,7 +47,8 @@ def _results(run: Path) -> dict:
     return {"answers": [(r["problem_id"], r["seed"], r["answer"], r["votes"]) for r in per_problem],
             "per_problem": _strip(per_problem),
             "accuracy": json.loads((ev / "results.json").read_text())["per_seed"],
-            "quantized": json.loads((_stage_dir(run, "gptq8") / "final" / "config.json").read_text()).get("quantization_config")}
+            "quantized": json.loads((_stage_dir(run, "gptq8") / "final" / "config.json").read_text()).get("quantization_config")
+            if HAS_GPTQ else None}
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +59,7 @@ def uninterrupted(tmp_path_factory):
     return run
 
 
+@needs_gptq
 def test_runs_end_to_end_with_the_recipes_stages(uninterrupted):
     res = _results(uninterrupted)
     assert res["quantized"]["bits"] == 8 and res["quantized"]["group_size"] == 128 and res["quantized"]["desc_act"] is True
@@ -72,11 +78,12 @@ def test_kill_in_stage_two_then_rerun_skips_stage_one_with_same_results(uninterr
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 900
     stage2 = None
-    while time.time() < deadline and proc.poll() is None:  # wait until stage 2 trains
+    while time.time() < deadline and proc.poll() is None:  # wait until stage 2 has started
         stage2 = next((p for p in run.glob("*stage2_tir")), None) if run.exists() else None
-        if stage2 is not None and list(stage2.glob("**/trainer_state.json")) + list(stage2.glob("*.log")):
+        if stage2 is not None and (stage2 / "run_info.json").exists():
+            time.sleep(1.0)  # into its model loading / training
             break
-        time.sleep(0.2)
+        time.sleep(0.1)
     assert proc.poll() is None and stage2 is not None, "the run ended (or never reached stage 2) before the kill"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -88,7 +95,7 @@ def test_kill_in_stage_two_then_rerun_skips_stage_one_with_same_results(uninterr
     again = run_cli([*ARGS, f"hydra.run.dir={run}"], timeout=1800)
     assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
     out = again.stdout + again.stderr
-    assert re.search(r"stage 1/4: stage1_cot[^\n]*\n\s+skipped: ", out), out[-3000:]  # said when it happens
-    assert re.search(r"stage 2/4: stage2_tir[^\n]*\n\s+resuming", out), out[-3000:]
+    assert re.search(r"stage 1/\d: stage1_cot[^\n]*\n\s+skipped: ", out), out[-3000:]  # said when it happens
+    assert re.search(r"stage 2/\d: stage2_tir[^\n]*\n\s+resuming", out), out[-3000:]
     assert {p.name: p.stat().st_mtime_ns for p in weights} == before, "stage 1 was trained again"
     assert _results(run) == _results(uninterrupted)
