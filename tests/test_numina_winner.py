@@ -23,7 +23,7 @@ ARGS = ["+experiment=numina_winner", "scale=cpu",
         'pipeline.overrides=["train.max_steps=4","data.max_rows=32","eval.seeds=[0]"]']
 # Until the quantize stage exists the resume test runs the winner's other stages (same pipeline code).
 if not HAS_GPTQ:
-    ARGS.append("pipeline.stages=[stage1_cot,stage2_tir,eval_sc_tir_numina]")
+    ARGS.append("pipeline.stages=[stage1_cot,stage2_tir,{experiment:eval_sc_tir_numina,overrides:['backend=hf']}]")
 TIMING = {"generation_s", "execution_s", "other_s", "wall_s", "exec_cpu_s", "seconds", "timing"}
 
 
