@@ -43,7 +43,7 @@ def _strip(obj):
 
 def _results(run: Path) -> dict:
     ev = _stage_dir(run, "eval_sc_tir_numina")
-    per_problem = [json.loads(l) for l in (ev / "per_problem.jsonl").read_text().splitlines() if l.strip()]
+    per_problem = [json.loads(line) for line in (ev / "per_problem.jsonl").read_text().splitlines() if line.strip()]
     return {"answers": [(r["problem_id"], r["seed"], r["answer"], r["votes"]) for r in per_problem],
             "per_problem": _strip(per_problem),
             "accuracy": json.loads((ev / "results.json").read_text())["per_seed"],

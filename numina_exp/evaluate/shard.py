@@ -23,9 +23,9 @@ from typing import Any, Iterable
 
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from numina_exp.config.validate import check_shard_keys
 from numina_exp.core.errors import ConfigError
 from numina_exp.core.io import atomic_write_jsonl, read_jsonl
-from numina_exp.config.validate import check_shard_keys
 
 from .store import ResultStore
 from .suites import load_suite

@@ -53,7 +53,7 @@ def _free_port() -> int:
 def _node_line() -> tuple[str, str]:
     """(node name, `NodeName=... CPUs=... RealMemory=...`) as `slurmd -C` reports this machine."""
     out = subprocess.run([_exe("slurmd"), "-C"], capture_output=True, text=True, timeout=30).stdout
-    line = next((l for l in out.splitlines() if l.startswith("NodeName=")), None)
+    line = next((x for x in out.splitlines() if x.startswith("NodeName=")), None)
     if line is None:
         raise SlurmUnavailable(f"`slurmd -C` printed no NodeName line: {out!r}")
     name = re.match(r"NodeName=(\S+)", line).group(1)

@@ -3,10 +3,7 @@ and each node renders an accelerate + DeepSpeed ZeRO-3 config whose rendezvous c
 environment. The script itself runs here under bash; only what needs several GPU nodes (srun across
 nodes, scontrol of a real allocation) is a recording stand-in."""
 import os
-import shlex
-import stat
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml

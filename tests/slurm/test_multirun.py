@@ -23,7 +23,7 @@ def _strip(obj):
 
 
 def _outputs(run_dir: Path) -> dict:
-    lines = [json.loads(l) for l in (run_dir / "per_problem.jsonl").read_text().splitlines() if l.strip()]
+    lines = [json.loads(line) for line in (run_dir / "per_problem.jsonl").read_text().splitlines() if line.strip()]
     return {"per_problem": _strip(lines), "results": _strip(json.loads((run_dir / "results.json").read_text())),
             "generations": (run_dir / "generations.jsonl").read_bytes()}
 

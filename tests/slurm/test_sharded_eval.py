@@ -10,10 +10,10 @@ from helpers import REPO, compose_cfg, run_cli
 
 from numina_exp.config import ConfigError
 from numina_exp.config.validate import validate
+from numina_exp.core.rundir import prepare_run
 from numina_exp.evaluate import load_suite, suite_config
 from numina_exp.evaluate.runner import TIMING_KEYS, run
 from numina_exp.evaluate.shard import ShardError, find_shards, merge_shards, shard_bounds
-from numina_exp.core.rundir import prepare_run
 
 
 def _run(overrides: list[str], run_dir: Path) -> None:
@@ -33,7 +33,7 @@ def _strip(obj):
 
 
 def _outputs(run_dir: Path) -> dict:
-    lines = [json.loads(l) for l in (run_dir / "per_problem.jsonl").read_text().splitlines() if l.strip()]
+    lines = [json.loads(line) for line in (run_dir / "per_problem.jsonl").read_text().splitlines() if line.strip()]
     out = {"per_problem": _strip(lines), "results": _strip(json.loads((run_dir / "results.json").read_text())),
            "eval_plan": json.loads((run_dir / "eval_plan.json").read_text())}
     for p in sorted(run_dir.glob("generations*.jsonl")) + [run_dir / "nm_grid.json"]:
