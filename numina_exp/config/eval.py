@@ -26,6 +26,10 @@ class EvalConfig:
     exclude_problems_in: list = field(default_factory=list)  # JSONL files (e.g. training data): their problems are dropped
     resume: bool = True  # skip problems already in the run dir's per_problem.jsonl
     progress: bool = True  # tqdm bar over problems
+    # Sharding (numina_exp/evaluate/shard.py): this job decodes contiguous problem range shard_index of
+    # num_shards; `python -m numina_exp.evaluate.shard SWEEP_DIR` merges the shards into one run.
+    shard_index: int = 0
+    num_shards: int = 1
     nm_grid: bool = False  # SC-TIR: N x M grid from one pass
     nm_bootstrap: int = 200
     nm_seed: int = 0  # seed of the bootstrap draws

@@ -221,6 +221,19 @@ def _replay_covers_width(cfg: DictConfig) -> None:
                           f"set decoding.n<={width} (any n and m the file covers can be replayed)")
 
 
+def check_shard_keys(e) -> None:
+    """eval.num_shards >= 1 and 0 <= eval.shard_index < eval.num_shards; sharding is for suite mode
+    (numina_exp/evaluate/shard.py)."""
+    if int(e.num_shards) < 1:
+        raise ConfigError("eval.num_shards", f"must be >= 1, got {e.num_shards}", "use 1 (no sharding) or the number of array jobs")
+    if not 0 <= int(e.shard_index) < int(e.num_shards):
+        raise ConfigError("eval.shard_index", f"must be in [0, eval.num_shards={e.num_shards}), got {e.shard_index}",
+                          f"sweep it: eval.shard_index=0,...,{int(e.num_shards) - 1}")
+    if int(e.num_shards) > 1 and e.mode != "suite":
+        raise ConfigError("eval.num_shards", f"eval.mode={e.mode} cannot be sharded (its budget spans the whole set)",
+                          "set eval.num_shards=1 for kaggle_sim")
+
+
 def check_eval(cfg: DictConfig) -> None:
     e = cfg.eval
     _one_of("eval.answer_kind", e.answer_kind, ["integer", "numeric", "math"])
@@ -235,6 +248,7 @@ def check_eval(cfg: DictConfig) -> None:
     if e.limit is not None:
         _positive("eval.limit", e.limit)
     _positive("eval.nm_bootstrap", e.nm_bootstrap)
+    check_shard_keys(e)
     _positive("eval.orders", e.orders)
     _positive("eval.num_problems", e.num_problems)
     if e.budget_s <= 0:

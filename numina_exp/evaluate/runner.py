@@ -25,6 +25,7 @@ from typing import Any, Callable, Optional
 
 from omegaconf import DictConfig, OmegaConf
 
+from .shard import select_shard
 from .store import ResultStore, prune_generation_log
 from .suites import load_suite
 
@@ -132,6 +133,7 @@ def run(cfg: DictConfig, run_dir: Path, decoder=None) -> dict:
     rows = load_suite(e)
     if not rows:
         raise RuntimeError(f"eval={e.name} has no problems")
+    rows = select_shard(rows, e, run_dir)  # eval.num_shards > 1: this job's problem range only
     if not e.resume:
         for p in [run_dir / "per_problem.jsonl", run_dir / "eval_plan.json"] + [gen_log_path(run_dir, s, seeds) for s in seeds]:
             if p.exists():

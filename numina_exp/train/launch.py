@@ -94,7 +94,10 @@ def relaunch(cfg, run_dir: Path, module: str = "numina_exp.methods._worker", cpu
         import torch
         cpu = not torch.cuda.is_available()
     conf = accelerate_config(cfg, cpu)
-    path = Path(run_dir) / "accelerate_config.yaml"
+    # One file per node: every node's entrypoint writes into the same (shared) run dir, and a single
+    # file would let node 1's machine_rank overwrite node 0's before its accelerate reads it.
+    path = Path(run_dir) / ("accelerate_config.yaml" if conf["num_machines"] == 1
+                            else f"accelerate_config.node{conf['machine_rank']}.yaml")
     path.write_text(yaml.safe_dump(conf, sort_keys=False))
     cmd = [_accelerate_exe(cfg.launch.accelerate), "launch", "--config_file", str(path), "-m", module, str(run_dir)]
     env = dict(os.environ)
