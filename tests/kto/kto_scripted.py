@@ -72,3 +72,30 @@ def expected_completion(pid: str, copy: int) -> str:
             continue
         text += seg + (f"{feedback}\n```" if feedback is not None else "")
     return text
+
+
+def toy_samples(problems: int = 40, heldout_every: int = 4, seed: int = 0) -> list[dict]:
+    """A learnable KTO toy in samples.jsonl form: per problem one desirable copy that carries a fixed
+    pattern (a python block, its output, a boxed answer) and one undesirable copy in plain words. Every
+    `heldout_every`-th problem is held out (split `heldout`), for the implicit-reward AUROC."""
+    import random
+
+    rng = random.Random(seed)
+    rows = []
+    for i in range(problems):
+        a, b = rng.randrange(10, 99), rng.randrange(10, 99)
+        prompt = f"### Problem: What is {a} plus {b}?\n### Solution: "
+        good = f"```python\nprint({a}+{b})\n```\n```output\n{a + b}\n```\nThe answer is $\\boxed{{{a + b}}}$."
+        wrong = a + b + rng.randrange(1, 9)
+        bad = f"Maybe the sum is {wrong}, I guess so, probably."
+        split = "heldout" if i % heldout_every == 0 else "train"
+        for copy, (text, ok, ans) in enumerate([(good, True, a + b), (bad, False, wrong)]):
+            rows.append({"problem_id": f"toy-{i}", "prompt": prompt, "completion": text, "answer": str(ans),
+                         "gold": str(a + b), "label": ok, "correct": ok, "copy": copy, "status": "answered",
+                         "split": split, "tokens": len(text) // 4})
+    return rows
+
+
+def write_samples(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
