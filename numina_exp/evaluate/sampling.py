@@ -28,9 +28,10 @@ import os
 from pathlib import Path
 from typing import Callable, Optional
 
+from numina_exp.core.io import append_jsonl, atomic_write_jsonl, read_jsonl_torn
 from numina_exp.decode.log import GenerationLog
 
-from .store import _atomic_write, _read_lines, prune_generation_log
+from .store import prune_generation_log
 
 log = logging.getLogger("numina_exp")
 
@@ -126,7 +127,7 @@ def label_rows(result: dict, problem: dict, prompt: str, texts: dict[int, str], 
 
 def _load_done(path: Path, k: int) -> dict[str, list[dict]]:
     """Rows already sampled, by problem; problems with fewer than k rows (a torn write) are dropped."""
-    rows, broken = _read_lines(path)
+    rows, broken = read_jsonl_torn(path) if path.exists() else ([], False)
     by_pid: dict[str, list[dict]] = {}
     for r in rows:
         by_pid.setdefault(str(r["problem_id"]), []).append(r)
@@ -134,16 +135,9 @@ def _load_done(path: Path, k: int) -> dict[str, list[dict]]:
     for p in partial:
         del by_pid[p]
     if broken or partial:
-        _atomic_write(path, [r for rs in by_pid.values() for r in rs])
+        atomic_write_jsonl(path, [r for rs in by_pid.values() for r in rs])
         log.info("sample resume: dropped %d incomplete problem(s)%s", len(partial), " and a torn last line" if broken else "")
     return by_pid
-
-
-def _append(path: Path, rows: list[dict]) -> None:
-    with open(path, "a", encoding="utf-8") as f:
-        f.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int, seed: int, grade: Callable,
@@ -176,7 +170,7 @@ def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int,
             texts = copy_texts(res["copies"], gen_log.pop(problem["id"]))
             rows = label_rows(res, problem, decoder.prompt(problem), texts, grade, unfinished_label,
                               split_of(problem["id"], heldout_fraction))
-            _append(path, rows)
+            append_jsonl(path, rows)  # the problem's k rows in one write + fsync
             done[str(problem["id"])] = rows
             if bar is not None:
                 n = sum(len(v) for v in done.values())
@@ -186,7 +180,7 @@ def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int,
         if bar is not None:
             bar.close()
     ordered = [r for p in problems if str(p["id"]) in done for r in sorted(done[str(p["id"])], key=lambda r: r["copy"])]
-    _atomic_write(path, ordered)  # problem order: identical bytes whether or not the run was interrupted
+    atomic_write_jsonl(path, ordered)  # problem order: identical bytes whether or not the run was interrupted
     stats = sample_stats(ordered, k=k, unfinished_label=unfinished_label, skipped_no_gold=skipped_no_gold)
     (run_dir / STATS).write_text(json.dumps(stats, indent=2))
     return stats
