@@ -13,7 +13,7 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parents[1] / "numina_exp" / "data" / "kto" / "arith_tir_sample.jsonl"
 
 
-def main(distinct: int = 4, copies: int = 40, seed: int = 0) -> None:
+def main(distinct: int = 2, copies: int = 40, seed: int = 0) -> None:
     rng = random.Random(seed)
     rows = []
     problems = []

@@ -147,10 +147,21 @@ def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
            "curves_first_last": first_last(curves(history)),
            "implicit_reward": {k: v for k, v in (implicit or {}).items() if k != "rewards"}}
     if cfg.logger.name == "wandb":
+        _to_wandb(png, out["implicit_reward"])
         online = wandb_mode(cfg) == "online"
         out["wandb_workspace"] = save_workspace(workspace(cfg.logger.project, cfg.logger.entity), run_dir, online)
         out["wandb_run"] = next((str(p) for p in sorted((run_dir / "wandb").glob("*run-*"))), None)
     return out
+
+
+def _to_wandb(png: Path, implicit: dict) -> None:
+    """The held-out numbers and the curves' image into the run TRL's W&B callback opened (if still open)."""
+    import wandb
+
+    if wandb.run is None:
+        return
+    wandb.run.summary.update({f"heldout/{k}": v for k, v in implicit.items() if isinstance(v, (int, float)) and v is not None})
+    wandb.run.log({"implicit_rewards": wandb.Image(str(png))})
 
 
 def run(cfg, run_dir) -> dict:
