@@ -1,11 +1,9 @@
-"""Builds numina_exp/data/kto/arith_tir_sample.jsonl: short tool-integrated arithmetic problems in
-the NuminaMath-TIR row format (problem, solution with a ```python / ```output block and a boxed answer,
-messages). A tiny twin learns this format within scale=cpu's step cap, so sampling from it yields both
-correct and incorrect copies (KTO needs both classes); the real stage-2 data is far beyond 1 M
-parameters and 96 tokens per step. Few distinct problems, each repeated: the twin memorises their
-solutions within the step cap and, sampled at temperature 0.8, still gets some of them wrong. Kept out of data/samples/, whose files train the offline tokenizer
-(adding one would change every tiny twin). Deterministic: `python scripts/build_arith_tir.py` rewrites the
-same file."""
+"""Builds numina_exp/data/kto/arith_tir_sample.jsonl, the scale=cpu sample of data=numina_tir_kto:
+16 short tool-integrated arithmetic problems in the NuminaMath-TIR row format (problem; solution with
+a ```python / ```output block and a boxed answer; messages). Their solutions fit scale=cpu's 96-token
+steps (the ToRA rows of data/samples/tir_sample.jsonl mostly do not), and 16 prompts x 4 SC-TIR
+copies sample in a minute or two on CPU. Kept out of data/samples/, whose files train the offline
+tokenizer (adding one would change every tiny twin). Deterministic: rerunning rewrites the same file."""
 import json
 import random
 from pathlib import Path
@@ -13,15 +11,12 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parents[1] / "numina_exp" / "data" / "kto" / "arith_tir_sample.jsonl"
 
 
-def main(distinct: int = 2, copies: int = 40, seed: int = 0) -> None:
+def main(n: int = 16, seed: int = 0) -> None:
     rng = random.Random(seed)
     rows = []
-    problems = []
-    for _ in range(distinct):
+    for i in range(n):
         a, b = rng.randrange(10, 100), rng.randrange(10, 100)
-        problems.append((a, b, *rng.choice([("+", a + b), ("*", a * b), ("-", a - b)])))
-    for i in range(distinct * copies):
-        a, b, op, value = problems[i % distinct]
+        op, value = rng.choice([("+", a + b), ("*", a * b), ("-", a - b)])
         problem = f"What is ${a} {op} {b}$?"
         solution = (f"```python\nprint({a} {op} {b})\n```\n```output\n{value}\n```\n"
                     f"The answer is $\\boxed{{{value}}}$.")

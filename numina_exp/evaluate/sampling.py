@@ -11,6 +11,10 @@ Each prompt is decoded once with k copies (decoding.n); every copy becomes one r
 * `label` = the copy's answer graded against `gold` (the boxed answer of the reference solution).
   Copies without an answer (status discarded / unfinished) get `unfinished_label`: `undesirable`
   (label false) or `drop` (label null: kept in the file, never trained on).
+* `reference` (never | all_wrong | always): the reference solution joins as one more desirable row
+  (copy k, status `reference`) for every problem, or only where none of the k copies was right (a
+  model that rarely solves its prompts would otherwise leave KTO with one class). Problem-level
+  statistics (pass@k, all correct / all wrong / mixed) count the model's copies only.
 * `split`: `heldout` for a fixed fraction of the problems (by a hash of the id: stable under resume
   and across runs), `train` otherwise.
 
@@ -36,6 +40,7 @@ from .store import prune_generation_log
 log = logging.getLogger("numina_exp")
 
 UNFINISHED_LABELS = ("undesirable", "drop")
+REFERENCE_RULES = ("never", "all_wrong", "always")
 SAMPLES, STATS, GENERATIONS = "samples.jsonl", "samples_stats.json", "generations.jsonl"
 
 
@@ -45,15 +50,19 @@ def gold_answer(row: dict) -> Optional[str]:
 
     if row.get("answer") not in (None, ""):
         return str(row["answer"])
-    solution = row.get("solution")
-    if not solution and row.get("messages"):
-        solution = next((m["content"] for m in reversed(row["messages"]) if m.get("role") == "assistant"), None)
+    solution = reference_solution(row)
     boxed = last_boxed(solution) if solution else None
     return boxed.strip() if boxed and boxed.strip() else None
 
 
+def reference_solution(row: dict) -> Optional[str]:
+    if row.get("solution"):
+        return row["solution"]
+    return next((m["content"] for m in reversed(row.get("messages") or []) if m.get("role") == "assistant"), None)
+
+
 def prompt_rows(rows: list[dict], id_prefix: str = "row") -> tuple[list[dict], int]:
-    """Dataset rows -> problems {id, problem, answer} with a gradable gold; and how many were skipped."""
+    """Dataset rows -> problems {id, problem, answer, solution} with a gradable gold; and how many were skipped."""
     out, skipped = [], 0
     for i, row in enumerate(rows):
         gold = gold_answer(row)
@@ -61,7 +70,8 @@ def prompt_rows(rows: list[dict], id_prefix: str = "row") -> tuple[list[dict], i
         if gold is None or not problem:
             skipped += 1
             continue
-        out.append({"id": str(row.get("id") or f"{id_prefix}-{i}"), "problem": problem, "answer": gold})
+        out.append({"id": str(row.get("id") or f"{id_prefix}-{i}"), "problem": problem, "answer": gold,
+                    "solution": reference_solution(row)})
     return out, skipped
 
 
@@ -125,13 +135,20 @@ def label_rows(result: dict, problem: dict, prompt: str, texts: dict[int, str], 
     return rows
 
 
+def reference_row(problem: dict, prompt: str, copy: int, split: str) -> dict:
+    """The reference solution as one more completion (status `reference`, desirable by construction)."""
+    return {"problem_id": str(problem["id"]), "prompt": prompt, "completion": problem["solution"], "answer": problem["answer"],
+            "gold": problem["answer"], "label": True, "correct": True, "copy": copy, "status": "reference", "split": split,
+            "tokens": 0}
+
+
 def _load_done(path: Path, k: int) -> dict[str, list[dict]]:
-    """Rows already sampled, by problem; problems with fewer than k rows (a torn write) are dropped."""
+    """Rows already sampled, by problem; problems missing one of the k copies (a torn write) are dropped."""
     rows, broken = read_jsonl_torn(path) if path.exists() else ([], False)
     by_pid: dict[str, list[dict]] = {}
     for r in rows:
         by_pid.setdefault(str(r["problem_id"]), []).append(r)
-    partial = [p for p, rs in by_pid.items() if len(rs) < k]
+    partial = [p for p, rs in by_pid.items() if not set(range(k)) <= {int(r["copy"]) for r in rs}]
     for p in partial:
         del by_pid[p]
     if broken or partial:
@@ -142,9 +159,11 @@ def _load_done(path: Path, k: int) -> dict[str, list[dict]]:
 
 def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int, seed: int, grade: Callable,
            unfinished_label: str = "undesirable", heldout_fraction: float = 0.0, skipped_no_gold: int = 0,
-           progress: bool = True) -> dict:
+           reference: str = "never", progress: bool = True) -> dict:
     """Decode `problems` ({id, problem, answer}) with `decoder` (k copies each), label every copy, write
     samples.jsonl / samples_stats.json / generations.jsonl in `run_dir`; returns the stats."""
+    if reference not in REFERENCE_RULES:
+        raise ValueError(f"reference={reference!r}: use one of {REFERENCE_RULES}")
     if unfinished_label not in UNFINISHED_LABELS:
         raise ValueError(f"unfinished_label={unfinished_label!r}: use one of {UNFINISHED_LABELS}")
     run_dir = Path(run_dir)
@@ -168,8 +187,10 @@ def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int,
             if len(res["copies"]) != k:
                 raise RuntimeError(f"problem {problem['id']}: the decoder returned {len(res['copies'])} copies, expected k={k}")
             texts = copy_texts(res["copies"], gen_log.pop(problem["id"]))
-            rows = label_rows(res, problem, decoder.prompt(problem), texts, grade, unfinished_label,
-                              split_of(problem["id"], heldout_fraction))
+            split = split_of(problem["id"], heldout_fraction)
+            rows = label_rows(res, problem, decoder.prompt(problem), texts, grade, unfinished_label, split)
+            if problem.get("solution") and (reference == "always" or (reference == "all_wrong" and not any(r["correct"] for r in rows))):
+                rows.append(reference_row(problem, decoder.prompt(problem), k, split))
             append_jsonl(path, rows)  # the problem's k rows in one write + fsync
             done[str(problem["id"])] = rows
             if bar is not None:
@@ -182,13 +203,19 @@ def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int,
     ordered = [r for p in problems if str(p["id"]) in done for r in sorted(done[str(p["id"])], key=lambda r: r["copy"])]
     atomic_write_jsonl(path, ordered)  # problem order: identical bytes whether or not the run was interrupted
     stats = sample_stats(ordered, k=k, unfinished_label=unfinished_label, skipped_no_gold=skipped_no_gold)
+    stats["reference_rule"] = reference
     (run_dir / STATS).write_text(json.dumps(stats, indent=2))
     return stats
 
 
 def sample_stats(rows: list[dict], k: int, unfinished_label: str, skipped_no_gold: int = 0) -> dict:
+    """Counts over all rows; the problem-level numbers (all correct / all wrong / mixed, pass@k,
+    copy accuracy) over the model's own copies only (reference rows excluded)."""
+    references = [r for r in rows if r["status"] == "reference"]
     by_pid: dict[str, list[dict]] = {}
     for r in rows:
+        if r["status"] == "reference":
+            continue
         by_pid.setdefault(r["problem_id"], []).append(r)
     n_correct = [sum(r["correct"] for r in rs) for rs in by_pid.values()]
     labelled = [r for r in rows if r["label"] is not None]
@@ -210,7 +237,8 @@ def sample_stats(rows: list[dict], k: int, unfinished_label: str, skipped_no_gol
         "problems_all_wrong": sum(c == 0 for c in n_correct),
         "problems_mixed": sum(0 < c < len(rs) for c, rs in zip(n_correct, by_pid.values())),
         "pass_at_k": (sum(c > 0 for c in n_correct) / len(by_pid)) if by_pid else 0.0,
-        "copy_accuracy": (sum(n_correct) / len(rows)) if rows else 0.0,
+        "copy_accuracy": (sum(n_correct) / (len(rows) - len(references))) if len(rows) > len(references) else 0.0,
+        "reference_rows": len(references),
         "tokens": sum(int(r.get("tokens") or 0) for r in rows),
         "splits": {s: counts([r for r in labelled if r.get("split") == s]) for s in ("train", "heldout")},
     }

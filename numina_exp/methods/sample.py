@@ -28,6 +28,12 @@ class UnfinishedLabel(StrEnum):
     drop = "drop"  # kept in samples.jsonl with label null; never trained on
 
 
+class Reference(StrEnum):
+    never = "never"  # the model's own copies only (the write-up)
+    all_wrong = "all_wrong"  # add the reference solution as a desirable row where no copy was right
+    always = "always"  # add it for every problem
+
+
 class AnswerKind(StrEnum):
     math = "math"  # math-verify equivalence (NuminaMath-TIR answers are expressions)
     integer = "integer"  # AIMO integers (mod 1000)
@@ -40,6 +46,7 @@ class SampleConfig:
     unfinished_label: UnfinishedLabel = UnfinishedLabel.undesirable
     heldout_fraction: float = 0.2  # share of problems (by id hash) kept out of KTO training for the implicit-reward evaluation
     answer_kind: AnswerKind = AnswerKind.math
+    reference: Reference = Reference.never  # the reference solution as an extra desirable completion
     progress: bool = True
 
 
@@ -93,10 +100,11 @@ def run(cfg, run_dir) -> dict:
     with make_decoder(cfg) as decoder:
         stats = sample(decoder, problems, run_dir, k=int(s.k), seed=int(cfg.decoding.seed), grade=grade,
                        unfinished_label=str(s.unfinished_label), heldout_fraction=float(s.heldout_fraction),
-                       skipped_no_gold=skipped, progress=s.progress)
+                       skipped_no_gold=skipped, reference=str(s.reference), progress=s.progress)
     path = Path(run_dir) / "samples.jsonl"
     print(f"[sample] {stats['rows']} completions of {stats['problems']} problems ({stats['skipped_no_gold']} without gold skipped): "
-          f"{stats['desirable']} desirable, {stats['undesirable']} undesirable, {stats['dropped']} dropped; "
+          f"{stats['desirable']} desirable ({stats['reference_rows']} of them reference solutions), {stats['undesirable']} undesirable, "
+          f"{stats['dropped']} dropped; "
           f"pass@{stats['k']} {100 * stats['pass_at_k']:.1f}% -> {path}", flush=True)
     return {"samples": str(path), **stats}
 

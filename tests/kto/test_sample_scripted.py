@@ -86,3 +86,19 @@ def test_resume_after_a_crash_gives_the_same_files(tmp_path):
         sample(dec, problems, run, k=4, seed=0, grade=_grade, progress=False)
     for name in ("samples.jsonl", "samples_stats.json", "generations.jsonl"):
         assert (run / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
+def test_reference_solution_joins_where_no_copy_was_right(tmp_path):
+    _, gens = write_fixtures(tmp_path)
+    problems, _ = prompt_rows(PROBLEMS)
+    with _decoder(gens) as dec:
+        stats = sample(dec, problems, tmp_path / "run", k=4, seed=0, grade=_grade, reference="all_wrong", progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "samples.jsonl").read_text().splitlines()]
+    refs = [r for r in rows if r["status"] == "reference"]
+    assert [(r["problem_id"], r["copy"], r["label"]) for r in refs] == [("C", 4, True)]  # C: all four copies wrong
+    assert refs[0]["completion"] == PROBLEMS[2]["solution"] and refs[0]["answer"] == "5"
+    assert (stats["desirable"], stats["undesirable"], stats["reference_rows"]) == (7, 6, 1)
+    assert stats["pass_at_k"] == pytest.approx(2 / 3) and stats["problems_all_wrong"] == 1  # the model's copies only
+    with _decoder(gens) as dec:  # resumed with nothing to do: the reference row does not make C look incomplete
+        again = sample(dec, problems, tmp_path / "run", k=4, seed=0, grade=_grade, reference="all_wrong", progress=False)
+    assert again == stats
