@@ -5,8 +5,10 @@ log-probabilities summed over the completion's tokens as TRL's KTOTrainer sums t
 followed by EOS, the prompt/completion boundary where their tokenizations diverge, `max_length`
 keeping the start). Then:
 
-* AUROC of r for correct vs incorrect completions (0.5: the reward knows nothing about correctness);
-* best-of-k: per problem, the completion with the highest r is picked; its correctness, averaged
+* AUROC of r for correct vs incorrect completions (0.5: the reward knows nothing about correctness),
+  over all held-out rows and over the model's own copies only (reference rows, sample.reference,
+  excluded);
+* on the model's own copies: best-of-k: per problem, the completion with the highest r is picked; its correctness, averaged
   over problems, next to majority vote (math-equivalence groups of the copies' answers, first-seen tie
   break as in SC-TIR) and pass@k on the same samples."""
 from __future__ import annotations
@@ -101,6 +103,7 @@ def evaluate_rewards(rows: list[dict], policy_logps: list[float], ref_logps: lis
     """The whole evaluation from the two log-prob lists (rows: samples.jsonl rows, same order)."""
     rewards = [beta * (p - q) for p, q in zip(policy_logps, ref_logps)]
     correct = [bool(r["correct"]) for r in rows]
+    own = [i for i, r in enumerate(rows) if r.get("status") != "reference"]
     pos = [w for w, c in zip(rewards, correct) if c]
     neg = [w for w, c in zip(rewards, correct) if not c]
 
@@ -110,8 +113,10 @@ def evaluate_rewards(rows: list[dict], policy_logps: list[float], ref_logps: lis
     return {
         "beta": beta, "completions": len(rows), "correct": len(pos), "incorrect": len(neg),
         "auroc": auroc(rewards, correct),
+        "references": len(rows) - len(own),
+        "auroc_own_copies": auroc([rewards[i] for i in own], [correct[i] for i in own]),
         "reward_correct_mean": mean(pos), "reward_incorrect_mean": mean(neg),
-        **selection(rows, rewards),
+        **selection([rows[i] for i in own], [rewards[i] for i in own]),
         "rewards": [{"problem_id": r["problem_id"], "copy": r["copy"], "correct": bool(r["correct"]), "reward": w,
                      "logp": p, "ref_logp": q} for r, w, p, q in zip(rows, rewards, policy_logps, ref_logps)],
     }

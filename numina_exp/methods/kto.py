@@ -180,8 +180,9 @@ def run(cfg, run_dir) -> dict:
     margin = fl.get("rewards/margins")
     print(f"[kto] rewards/margins {margin[0]:.4f} -> {margin[1]:.4f}" if margin else "[kto] no rewards/margins logged", flush=True)
     if imp.get("completions"):
-        print(f"[kto] held-out implicit reward: AUROC {imp['auroc']}, best-of-k {imp['best_of_k_by_reward']}, "
-              f"majority {imp['majority_vote']}, pass@k {imp['pass_at_k']}", flush=True)
+        print(f"[kto] held-out implicit reward: AUROC {imp['auroc']} (own copies only: {imp['auroc_own_copies']}), "
+              f"best-of-k {imp['best_of_k_by_reward']}, majority {imp['majority_vote']}, pass@k {imp['pass_at_k']} "
+              f"-> {run_dir / 'implicit_reward.json'}", flush=True)
     print(f"[kto] curves: {metrics['implicit_rewards_png']}; report: {metrics['report']}"
           + (f"; W&B run: {metrics.get('wandb_run')}; workspace: {metrics.get('wandb_workspace')}" if 'wandb_workspace' in metrics else ""),
           flush=True)

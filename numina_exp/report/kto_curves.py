@@ -85,6 +85,8 @@ def report_section(log_history: list[dict], weights: dict, implicit: Optional[di
                   f"of {implicit['problems']} problems.", "",
                   "| metric | value |", "|---|---:|",
                   f"| AUROC (reward, correct vs incorrect) | {_fmt(implicit['auroc'])} |",
+                  f"| AUROC, the model's own copies only ({implicit.get('references', 0)} reference rows left out) | "
+                  f"{_fmt(implicit.get('auroc_own_copies'))} |",
                   f"| best-of-k by implicit reward | {_fmt(implicit['best_of_k_by_reward'])} |",
                   f"| majority vote | {_fmt(implicit['majority_vote'])} |",
                   f"| pass@k | {_fmt(implicit['pass_at_k'])} |",

@@ -102,3 +102,10 @@ def test_workspace_offline_is_written_as_json(tmp_path):
     for key in ("train/rewards/chosen", "train/rewards/rejected", "train/rewards/margins", "train/kl", "train/logps/chosen"):
         assert key in ys
     assert "train/rewards/margins" in json.dumps(spec["view_spec"])  # the library's own view carries the panels
+
+
+def test_reference_rows_count_in_auroc_but_not_in_selection():
+    rows = [_row("a", 0, "1", False), _row("a", 1, "2", False), dict(_row("a", 2, "5", True), status="reference")]
+    res = evaluate_rewards(rows, [0.0, 1.0, 3.0], [0.0, 0.0, 0.0], beta=1.0)
+    assert res["auroc"] == 1.0 and res["auroc_own_copies"] is None and res["references"] == 1
+    assert (res["best_of_k_by_reward"], res["pass_at_k"]) == (0.0, 0.0)  # the reference is no candidate
