@@ -74,26 +74,15 @@ def expected_completion(pid: str, copy: int) -> str:
     return text
 
 
-def toy_samples(problems: int = 40, heldout_every: int = 4, seed: int = 0) -> list[dict]:
-    """A learnable KTO toy in samples.jsonl form: per problem one desirable copy that carries a fixed
-    pattern (a python block, its output, a boxed answer) and one undesirable copy in plain words. Every
-    `heldout_every`-th problem is held out (split `heldout`), for the implicit-reward AUROC."""
-    import random
+TOY = Path(__file__).resolve().parents[2] / "numina_exp" / "data" / "kto" / "toy_samples.jsonl"
 
-    rng = random.Random(seed)
-    rows = []
-    for i in range(problems):
-        a, b = rng.randrange(10, 99), rng.randrange(10, 99)
-        prompt = f"### Problem: What is {a} plus {b}?\n### Solution: "
-        good = f"```python\nprint({a}+{b})\n```\n```output\n{a + b}\n```\nThe answer is $\\boxed{{{a + b}}}$."
-        wrong = a + b + rng.randrange(1, 9)
-        bad = f"Maybe the sum is {wrong}, I guess so, probably."
-        split = "heldout" if i % heldout_every == 0 else "train"
-        for copy, (text, ok, ans) in enumerate([(good, True, a + b), (bad, False, wrong)]):
-            rows.append({"problem_id": f"toy-{i}", "prompt": prompt, "completion": text, "answer": str(ans),
-                         "gold": str(a + b), "label": ok, "correct": ok, "copy": copy, "status": "answered",
-                         "split": split, "tokens": len(text) // 4})
-    return rows
+
+def toy_samples(problems: int | None = None) -> list[dict]:
+    """The shipped learnable toy (scripts/build_kto_toy.py): per problem a desirable copy with a
+    pattern and an undesirable one in words; every 4th problem held out. `problems`: the first n."""
+    rows = [json.loads(line) for line in TOY.read_text().splitlines()]
+    keep = sorted({r["problem_id"] for r in rows}, key=lambda p: int(p.split("-")[1]))[:problems]
+    return [r for r in rows if r["problem_id"] in set(keep)]
 
 
 def write_samples(path: Path, rows: list[dict]) -> Path:

@@ -109,7 +109,7 @@ def test_one_class_and_empty_sets_fail_before_training(tmp_path, labels, counts)
 
 @pytest.mark.slow
 def test_resume_after_kill(tmp_path):
-    samples = write_samples(tmp_path / "samples.jsonl", toy_samples(problems=64))
+    samples = write_samples(tmp_path / "samples.jsonl", toy_samples())
     run = tmp_path / "run"
     args = [*KTO, f"data.path={samples}", "train.max_steps=12", "train.save_steps=2", "train.save_total_limit=null",
             f"hydra.run.dir={run}"]
