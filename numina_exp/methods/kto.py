@@ -93,7 +93,7 @@ def check_labels(cfg) -> tuple[list[dict], list[dict]]:
     try:
         check_classes(*count_labels(rows), source=f"the train split of {cfg.data.path}")
     except LabelError as err:
-        raise ConfigError("data.path", str(err), "see above") from None
+        raise ConfigError("data.path", err.problem, err.fix) from None
     heldout = [r for r in samples if r.get("split") == "heldout"]
     return rows, heldout
 

@@ -17,6 +17,10 @@ AUTO_RATIO = 7.0 / 6.0
 class LabelError(ValueError):
     """The labelled set cannot train KTO (empty, or one class only). Raised before any model loads."""
 
+    def __init__(self, problem: str, fix: str):
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem} {fix}")
+
 
 @dataclass(frozen=True)
 class Weights:
@@ -46,13 +50,13 @@ def count_labels(rows: list[dict]) -> tuple[int, int]:
 def check_classes(n_desirable: int, n_undesirable: int, source: str = "the dataset") -> None:
     """KTO needs both classes: the loss of a missing class is empty and the KL baseline means nothing."""
     if n_desirable + n_undesirable == 0:
-        raise LabelError(f"{source} has no labelled rows (0 desirable, 0 undesirable): nothing to train KTO on. "
+        raise LabelError(f"{source} has no labelled rows (0 desirable, 0 undesirable): nothing to train KTO on.",
                          "Sample more prompts (data.max_rows / sample.k) or check that the prompts have gradable gold answers.")
     if n_desirable == 0 or n_undesirable == 0:
         only = "undesirable" if n_desirable == 0 else "desirable"
-        raise LabelError(f"{source} holds one class only: {n_desirable} desirable, {n_undesirable} undesirable (all {only}). "
-                         "KTO needs both; sample more prompts or copies (sample.k), another model, or another "
-                         "sample.unfinished_label rule.")
+        raise LabelError(f"{source} holds one class only: {n_desirable} desirable, {n_undesirable} undesirable (all {only}).",
+                         "KTO needs both: sample more prompts or copies (sample.k), from another model, or add reference "
+                         "solutions where no copy was right (sample.reference=all_wrong).")
 
 
 def _parse(value) -> float | None:
