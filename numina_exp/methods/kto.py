@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,8 +58,6 @@ def _samples(cfg) -> list[dict]:
 def validate(cfg) -> None:
     """Keys, the samples file, and both classes present (checked here, before any model loads, when
     the file exists already; a pipeline's not-yet-written samples are checked when the stage starts)."""
-    import os
-
     from ..core import planned
 
     t = cfg.train
@@ -147,30 +146,45 @@ def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
            "curves_first_last": first_last(curves(history)),
            "implicit_reward": {k: v for k, v in (implicit or {}).items() if k != "rewards"}}
     if cfg.logger.name == "wandb":
-        _to_wandb(png, out["implicit_reward"])
         online = wandb_mode(cfg) == "online"
         out["wandb_workspace"] = save_workspace(workspace(cfg.logger.project, cfg.logger.entity), run_dir, online)
-        out["wandb_run"] = next((str(p) for p in sorted((run_dir / "wandb").glob("*run-*"))), None)
+        out["wandb_run"] = _finish_wandb(png, out["implicit_reward"])
     return out
 
 
-def _to_wandb(png: Path, implicit: dict) -> None:
-    """The held-out numbers and the curves' image into the run TRL's W&B callback opened (if still open)."""
+def _own_wandb_run(cfg, run_dir: Path) -> None:
+    """This KTO run logs to a W&B run of its own, in its own run dir: a run an earlier pipeline stage
+    left open in this process is finished first (TRL's callback would otherwise log into it)."""
+    if cfg.logger.name != "wandb":
+        return
     import wandb
 
-    if wandb.run is None:
-        return
-    wandb.run.summary.update({f"heldout/{k}": v for k, v in implicit.items() if isinstance(v, (int, float)) and v is not None})
-    wandb.run.log({"implicit_rewards": wandb.Image(str(png))})
+    if wandb.run is not None:
+        wandb.run.finish()
+    os.environ["WANDB_DIR"] = str(run_dir)
+
+
+def _finish_wandb(png: Path, implicit: dict) -> str | None:
+    """The held-out numbers and the curves' image into the run TRL's W&B callback opened; then finish
+    it (the next pipeline stage opens its own). Returns the run's local directory (offline) or URL."""
+    import wandb
+
+    run = wandb.run
+    if run is None:
+        return None
+    run.summary.update({f"heldout/{k}": v for k, v in implicit.items() if isinstance(v, (int, float)) and v is not None})
+    run.log({"implicit_rewards": wandb.Image(str(png))})
+    where = str(Path(run.dir).parent) if run.settings.mode == "offline" else run.url
+    run.finish()
+    return where
 
 
 def run(cfg, run_dir) -> dict:
-    import os
-
     from ..train.common import resolve_init
     from ..train.trl_run import run_trainer
 
     run_dir = Path(run_dir)
+    _own_wandb_run(cfg, run_dir)
     metrics = run_trainer(cfg, run_dir, build)
     if os.environ.get("RANK", "0") != "0":
         return metrics

@@ -68,6 +68,8 @@ def test_curves_report_and_workspace_are_written(toy_run):
     ws = json.loads((run / "wandb_workspace.json").read_text())
     assert {"train/rewards/chosen", "train/rewards/margins", "train/kl"} <= {y for p in ws["panels"] for y in p["y"]}
     assert str(run / "implicit_rewards.png") in proc.stdout and "wandb_workspace.json" in proc.stdout
+    (offline,) = list((run / "wandb").glob("offline-run-*"))
+    assert f"W&B run: {offline}" in proc.stdout
 
 
 def test_wandb_holds_every_reward_key_at_every_logging_step(toy_run):

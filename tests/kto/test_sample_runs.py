@@ -25,7 +25,7 @@ def test_replay_cli_labels_are_exact(tmp_path):
     assert {(r["problem_id"], r["copy"]): (r["status"], r["label"]) for r in rows} == EXPECTED
     stats = json.loads((run / "samples_stats.json").read_text())
     assert (stats["desirable"], stats["undesirable"], stats["skipped_no_gold"]) == (6, 6, 1)
-    assert "6 desirable, 6 undesirable" in proc.stdout and str(run / "samples.jsonl") in proc.stdout
+    assert "6 desirable (0 of them reference solutions), 6 undesirable" in proc.stdout and str(run / "samples.jsonl") in proc.stdout
 
 
 def test_early_stop_is_refused(tmp_path):
