@@ -7,7 +7,8 @@ Each prompt is decoded once with k copies (decoding.n); every copy becomes one r
 
 * `completion` is the copy's whole text after the prompt: its generations and the executed outputs
   fed back (what the model conditioned on), rebuilt from the generation log the decoder writes; a
-  restart (the notebook's reset to the bare prompt) discards the text before it, as decoding did.
+  restart (the notebook's reset to the bare prompt) discards the text before it, as decoding did
+  (a copy that ends on a restart keeps its last, discarded attempt).
 * `label` = the copy's answer graded against `gold` (the boxed answer of the reference solution).
   Copies without an answer (status discarded / unfinished) get `unfinished_label`: `undesirable`
   (label false) or `drop` (label null: kept in the file, never trained on).
@@ -84,13 +85,16 @@ def split_of(problem_id: str, heldout_fraction: float) -> str:
 def copy_texts(copies: list[dict], records: dict) -> dict[int, str]:
     """Rebuild each copy's text (after the prompt) from its history and the logged segments
     {(copy, step): record}: generations appended, executed outputs fed back as the decoder fed them
-    (`feedback` + closing fence), a restart discarding everything before it."""
+    (`feedback` + closing fence), a restart discarding everything before it. A copy whose last event
+    was a restart (nothing left) keeps its last attempt - the text that was thrown away - so an
+    undesirable row shows what the model wrote, not an empty string."""
     texts = {}
     for c in copies:
-        text = ""
+        text, last_attempt = "", ""
         for ev in c.get("history") or []:
             rec = records.get((int(c["copy"]), int(ev["step"])))
             if ev.get("event") == "restart":
+                last_attempt = text + (rec["text"] if rec else "")
                 text = ""
                 continue
             if rec is None:  # an execution cancelled by early stop: the segment was never logged
@@ -98,7 +102,7 @@ def copy_texts(copies: list[dict], records: dict) -> dict[int, str]:
             text += rec["text"]
             if rec.get("exec"):
                 text += f"{rec['exec']['feedback']}\n```"
-        texts[int(c["copy"])] = text
+        texts[int(c["copy"])] = text or last_attempt
     return texts
 
 

@@ -102,3 +102,12 @@ def test_reference_solution_joins_where_no_copy_was_right(tmp_path):
     with _decoder(gens) as dec:  # resumed with nothing to do: the reference row does not make C look incomplete
         again = sample(dec, problems, tmp_path / "run", k=4, seed=0, grade=_grade, reference="all_wrong", progress=False)
     assert again == stats
+
+
+def test_a_copy_ending_on_a_restart_keeps_its_last_attempt():
+    from numina_exp.evaluate.sampling import copy_texts
+
+    history = [{"step": 0, "event": "restart"}, {"step": 1, "event": "execute"}, {"step": 2, "event": "restart"}]
+    records = {(0, 0): {"text": "no code", "exec": None}, (0, 1): {"text": code(), "exec": {"status": "ok", "feedback": "42"}},
+               (0, 2): {"text": "then rambling", "exec": None}}
+    assert copy_texts([{"copy": 0, "history": history}], records) == {0: code() + "42\n```" + "then rambling"}
