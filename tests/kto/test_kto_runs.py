@@ -127,3 +127,13 @@ def test_resume_after_kill(tmp_path):
     cli(args[:-1], run)
     m = json.loads((run / "train_metrics.json").read_text())
     assert m["resumed_from"] == str(run / "checkpoints" / f"checkpoint-{done[-1]}") and m["global_step"] == 12
+
+
+@pytest.mark.slow
+def test_kto_lora_merges_the_adapter(tmp_path):
+    run = tmp_path / "run"
+    cli(["+experiment=kto_lora", *KTO[1:], "train.learning_rate=1e-2", "train.max_steps=6"], run)
+    m = json.loads((run / "train_metrics.json").read_text())
+    assert (run / "adapter" / "adapter_config.json").exists() and (run / "final" / "config.json").exists()
+    margins = [h["rewards/margins"] for h in m["log_history"] if "rewards/margins" in h]
+    assert margins[-1] > margins[0]
