@@ -123,8 +123,10 @@ def evaluate_rewards(rows: list[dict], policy_logps: list[float], ref_logps: lis
 
 
 def heldout_implicit_rewards(rows: list[dict], policy_dir: str, ref_dir: str, beta: float,
-                             max_length: Optional[int] = None, batch_size: int = 8) -> dict:
-    """Load the trained policy and its reference (both model directories), score `rows`, evaluate."""
+                             max_length: Optional[int] = None, batch_size: int = 8, dtype=None,
+                             device: str = "cpu") -> dict:
+    """Load the trained policy and its reference (both model directories; one at a time, in `dtype` on
+    `device`), score `rows`, evaluate."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     if not rows:
@@ -133,7 +135,7 @@ def heldout_implicit_rewards(rows: list[dict], policy_dir: str, ref_dir: str, be
     pairs = [(r["prompt"], r["completion"]) for r in rows]
     scores = []
     for path in (policy_dir, ref_dir):
-        model = AutoModelForCausalLM.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype).to(device)
         scores.append(completion_logps(model, tokenizer, pairs, max_length, batch_size))
         del model
     result = evaluate_rewards(rows, scores[0], scores[1], beta)

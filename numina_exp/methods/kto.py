@@ -136,8 +136,19 @@ def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
     implicit = None
     final = run_dir / "final"
     if t.heldout_eval and final.exists():
+        import torch
+
+        from ..models.load import torch_dtype
+
+        try:  # training is over: a ZeRO-3 run's global zero.Init must not partition these two loads (rank 0 only)
+            from transformers.integrations.deepspeed import unset_hf_deepspeed_config
+            unset_hf_deepspeed_config()
+        except ImportError:
+            pass
         _, heldout = check_labels(cfg)
-        implicit = heldout_implicit_rewards(heldout, str(final), source, t.beta, t.max_length, t.eval_batch_size)
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        implicit = heldout_implicit_rewards(heldout, str(final), source, t.beta, t.max_length, t.eval_batch_size,
+                                            dtype=torch_dtype(cfg.model.dtype, device), device=device)
         atomic_write_json(run_dir / "implicit_reward.json", implicit)
     history = metrics["log_history"]
     png = plot_implicit_rewards({cfg.experiment_name: history}, run_dir / "implicit_rewards.png")
