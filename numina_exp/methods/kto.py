@@ -164,15 +164,18 @@ def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
 
 
 def _own_wandb_run(cfg, run_dir: Path) -> None:
-    """This KTO run logs to a W&B run of its own, in its own run dir: a run an earlier pipeline stage
-    left open in this process is finished first (TRL's callback would otherwise log into it)."""
-    if cfg.logger.name != "wandb":
+    """This KTO run logs to a W&B run of its own, in its own run dir, opened here on rank 0 (TRL's
+    callback logs into an open run rather than opening one): a run an earlier pipeline stage left open
+    in this process is finished first, and W&B's process-wide directory is not this run's."""
+    if cfg.logger.name != "wandb" or os.environ.get("RANK", "0") != "0":
         return
     import wandb
 
+    from ..report.tracking import Tracker
+
     if wandb.run is not None:
         wandb.run.finish()
-    os.environ["WANDB_DIR"] = str(run_dir)
+    Tracker(cfg, run_dir, job_type="kto")
 
 
 def _finish_wandb(png: Path, implicit: dict) -> str | None:
