@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from numina_exp.core.io import append_jsonl, atomic_write_jsonl, read_jsonl_torn
-from numina_exp.decode.log import GenerationLog
+from numina_exp.generate.log import GenerationLog
 
 from .store import prune_generation_log
 

@@ -1,8 +1,8 @@
 """kto_on_sft wires its stages by what each method consumes and produces: the sample stage and KTO
 start from the stage-2 model, KTO trains on the sample stage's samples.jsonl, the evaluation decodes
 KTO's final model. Planned (composed, wired, validated) without running anything."""
-from hydra import compose, initialize_config_dir
 from helpers import CONF
+from hydra import compose, initialize_config_dir
 
 from numina_exp.config.scaling import apply_scale
 from numina_exp.methods.pipeline import plan
