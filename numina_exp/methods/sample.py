@@ -2,7 +2,7 @@
 (KTO's data; reusable for RL baselines and data generation).
 
     python -m numina_exp method=sample model.path=outputs/stage2_tir/<run> data=numina_tir decoding=sc_tir \
-        decoding.early_stop=false sample.k=4
+        decoding.early_stop=none sample.k=4
 
 Read top to bottom: prompts (the `data` group's train split, at most data.max_rows after the
 data.shuffle_seed shuffle; gold = the boxed answer of the reference solution, rows without one
@@ -61,7 +61,7 @@ def validate(cfg) -> None:
                           "use decoding=sc_tir (or sc_tir_numina / maj_k)")
     if cfg.decoding.early_stop:
         raise ConfigError("decoding.early_stop", "early stop leaves copies unfinished once the vote is decided: "
-                          "they would be labelled as failures", "set decoding.early_stop=false")
+                          "they would be labelled as failures", "set decoding.early_stop=none")
     if cfg.decoding.temperature <= 0 and s.k > 1:
         raise ConfigError("decoding.temperature", f"k={s.k} copies at temperature 0 are identical", "set decoding.temperature=0.8")
 

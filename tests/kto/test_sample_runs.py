@@ -29,7 +29,7 @@ def test_replay_cli_labels_are_exact(tmp_path):
 
 
 def test_early_stop_is_refused(tmp_path):
-    proc = cli([*TWIN, "backend=hf", "decoding.early_stop=true"], tmp_path / "run", check=False, timeout=120)
+    proc = cli([*TWIN, "backend=hf", "decoding.early_stop=lossless"], tmp_path / "run", check=False, timeout=120)
     assert proc.returncode == 2 and "decoding.early_stop" in proc.stderr
 
 

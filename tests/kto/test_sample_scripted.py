@@ -18,7 +18,7 @@ def _grade(pred, gold):
 
 
 def _decoder(gens, k=4):
-    cfg = compose_cfg(["decoding=sc_tir", f"decoding.n={k}", "decoding.m=3", "decoding.early_stop=false",
+    cfg = compose_cfg(["decoding=sc_tir", f"decoding.n={k}", "decoding.m=3", "decoding.early_stop=none",
                        "decoding.temperature=0.8", "backend=replay", f"backend.path={gens}", "model=tiny_llama"])
     return make_decoder(cfg)
 
