@@ -1,4 +1,5 @@
-"""Several evaluation runs side by side: `python -m numina_exp.report RUN_DIR... [--out DIR]`."""
+"""Several evaluation runs side by side: `python -m numina_exp.report RUN_DIR... [--out DIR]`.
+KTO runs (train_metrics.json with kto_weights) get their implicit-reward curves overlaid instead."""
 from __future__ import annotations
 
 import json
@@ -71,7 +72,35 @@ def compare_plot(runs: list[dict], path: str | Path) -> Path | None:
     return save_figure(fig, path)
 
 
+def is_kto_run(run_dir: str | Path) -> bool:
+    path = Path(run_dir) / "train_metrics.json"
+    return path.is_file() and "kto_weights" in json.loads(path.read_text())
+
+
+def compare_kto(run_dirs: list[str | Path], out: str | Path | None = None) -> str:
+    """KTO runs: first/last value of each reward key per run, and the curves overlaid (kto_compare.png)."""
+    from .kto_curves import REWARD_KEYS, curves, first_last, plot_implicit_rewards
+
+    histories = {}
+    for d in run_dirs:
+        label = Path(d).name
+        info = Path(d) / "run_info.json"
+        if info.is_file():
+            label = f"{json.loads(info.read_text()).get('experiment')}/{label}"
+        histories[label] = json.loads((Path(d) / "train_metrics.json").read_text())["log_history"]
+    lines = ["| key | " + " | ".join(histories) + " |", "|---|" + "---:|" * len(histories)]
+    fl = {label: first_last(curves(h)) for label, h in histories.items()}
+    for k in REWARD_KEYS:
+        lines.append(f"| {k} | " + " | ".join(f"{v[k][0]:.3f} -> {v[k][1]:.3f}" if v[k] else "-" for v in fl.values()) + " |")
+    out = Path(out) if out is not None else Path.cwd()
+    out.mkdir(parents=True, exist_ok=True)
+    png = plot_implicit_rewards(histories, out / "kto_compare.png")
+    return "\n".join(lines) + f"\n\ncurves overlaid: {png}"
+
+
 def compare(run_dirs: list[str | Path], out: str | Path | None = None) -> str:
+    if run_dirs and all(is_kto_run(d) for d in run_dirs):
+        return compare_kto(run_dirs, out)
     runs = [load_run(d) for d in run_dirs]
     table = compare_table(runs)
     if out is not None:

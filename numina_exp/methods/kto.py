@@ -1,0 +1,225 @@
+"""method=kto: KTO (Ethayarajh et al. 2024) on a model's own labelled SC-TIR samples, with TRL's
+KTOTrainer. The reference model is the starting model, frozen (TRL reloads it from the same
+directory), or its log-probabilities precomputed once (train.precompute_ref_log_probs).
+
+    python -m numina_exp method=kto data=jsonl data.path=outputs/sample/<run>/samples.jsonl \
+        train.init_from=outputs/stage2_tir/<run>
+
+Read top to bottom: labelled rows (samples.jsonl of method=sample, split `train`) -> class counts
+checked (both classes, before any model loads) and weights chosen -> the shared TRL plumbing
+(numina_exp.train.trl_run: weights, tokenizer, resume, final/) runs `build` -> after training, on
+rank 0: the held-out split scored by implicit reward (numina_exp.evaluate.implicit_reward), the
+curves and report (numina_exp.report.kto_curves)."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config.train import TrainBase
+from ..core.errors import ConfigError
+from ..core.registry import Method
+
+log = logging.getLogger("numina_exp")
+
+
+@dataclass
+class KTOTrain(TrainBase):
+    learning_rate: float = 5.0e-7  # TRL's KTO default; an SFT model drifts fast at SFT rates
+    epochs: float = 1.0
+    beta: float = 0.1  # TRL's default: the KL penalty's strength / the implicit reward's scale
+    desirable_weight: str = "auto"  # a number, or auto: from the label counts (lambda_D*n_D/(lambda_U*n_U) = 7/6)
+    undesirable_weight: str = "auto"
+    precompute_ref_log_probs: bool = False  # true: one pass of the reference before training, no second model in memory
+    max_length: int = 2048  # prompt + completion tokens (TRL truncates the end)
+    heldout_eval: bool = True  # score the samples' held-out split by implicit reward after training
+    eval_batch_size: int = 8
+
+
+def _weight_ok(key: str, value) -> None:
+    if str(value).strip().lower() == "auto":
+        return
+    try:
+        w = float(value)
+    except ValueError:
+        raise ConfigError(key, f"must be a number or auto, got {value!r}", f"set {key}=auto or e.g. {key}=1.0") from None
+    if w <= 0:
+        raise ConfigError(key, f"must be > 0, got {value!r}", f"set {key}=auto or a positive number")
+
+
+def _samples(cfg) -> list[dict]:
+    from ..core.io import read_jsonl
+
+    return read_jsonl(cfg.data.path)
+
+
+def validate(cfg) -> None:
+    """Keys, the samples file, and both classes present (checked here, before any model loads, when
+    the file exists already; a pipeline's not-yet-written samples are checked when the stage starts)."""
+    from ..core import planned
+
+    t = cfg.train
+    if t.beta <= 0:
+        raise ConfigError("train.beta", f"must be > 0, got {t.beta}", "use e.g. 0.1 (TRL's default)")
+    _weight_ok("train.desirable_weight", t.desirable_weight)
+    _weight_ok("train.undesirable_weight", t.undesirable_weight)
+    if t.max_length < 16:
+        raise ConfigError("train.max_length", f"must be >= 16, got {t.max_length}", "use e.g. 2048")
+    path = cfg.data.path
+    if not path:
+        raise ConfigError("data.path", "KTO trains on labelled samples and none are given",
+                          "set data.path=RUN/samples.jsonl (the output of method=sample), or run it in a pipeline after a sample stage")
+    if not planned.exists(path):
+        raise ConfigError("data.path", f"file not found: {path}", "point data.path at a samples.jsonl written by method=sample")
+    if os.path.isfile(path):
+        check_labels(cfg)
+
+
+def check_labels(cfg) -> tuple[list[dict], list[dict]]:
+    """(train rows, held-out rows) of the samples file; ConfigError naming the counts when KTO cannot train."""
+    from ..train.kto_data import LabelError, check_classes, count_labels, kto_rows
+
+    try:
+        samples = _samples(cfg)
+    except ValueError as err:
+        raise ConfigError("data.path", str(err), "point data.path at a samples.jsonl written by method=sample") from None
+    missing = [k for k in ("prompt", "completion", "label") if samples and k not in samples[0]]
+    if missing:
+        raise ConfigError("data.path", f"{cfg.data.path} rows lack {missing}: not a samples.jsonl", "use the output of method=sample")
+    rows = kto_rows(samples, split="train")
+    try:
+        check_classes(*count_labels(rows), source=f"the train split of {cfg.data.path}")
+    except LabelError as err:
+        raise ConfigError("data.path", err.problem, err.fix) from None
+    heldout = [r for r in samples if r.get("split") == "heldout"]
+    return rows, heldout
+
+
+def build(cfg, ctx):
+    """Data, weights, TRL arguments, model and KTOTrainer."""
+    from datasets import Dataset
+    from trl import KTOConfig, KTOTrainer
+
+    from ..train.args import common_kwargs
+    from ..train.common import cap_steps, peft_config
+    from ..train.kto_data import choose_weights, count_labels
+    from ..train.trl_run import load_model
+
+    t = cfg.train
+    rows, _ = check_labels(cfg)
+    weights = choose_weights(*count_labels(rows), t.desirable_weight, t.undesirable_weight)
+    print(f"[kto] {weights.describe()}", flush=True)
+
+    kwargs = common_kwargs(cfg, ctx["run_dir"], world=ctx["world"], cpu=ctx["cpu"], bf16_ok=ctx["bf16_ok"])
+    kwargs.update(eval_strategy="no", beta=t.beta, desirable_weight=weights.desirable, undesirable_weight=weights.undesirable,
+                  precompute_ref_log_probs=t.precompute_ref_log_probs, max_length=t.max_length)
+    args = KTOConfig(**kwargs)
+    trainer = KTOTrainer(model=load_model(ctx), args=args, train_dataset=Dataset.from_list(rows),
+                         processing_class=ctx["tokenizer"], peft_config=peft_config(t.peft))
+    trainer.args.max_steps = cap_steps(args, len(rows), ctx["world"])  # train.max_steps caps the epochs, never extends them
+    info = {"desirable": weights.desirable, "undesirable": weights.undesirable, "n_desirable": weights.n_desirable,
+            "n_undesirable": weights.n_undesirable, "ratio": weights.ratio, "beta": t.beta}
+    return trainer, {"metrics": {"kto_weights": info}}
+
+
+def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
+    """Rank 0: held-out implicit rewards, implicit_rewards.png, report.md, the W&B workspace."""
+    from ..core.io import atomic_write_json
+    from ..evaluate.implicit_reward import heldout_implicit_rewards
+    from ..report.kto_curves import curves, first_last, plot_implicit_rewards, report_section, save_workspace, workspace
+    from ..report.tracking import wandb_mode
+
+    t = cfg.train
+    weights = metrics["kto_weights"]
+    implicit = None
+    final = run_dir / "final"
+    if t.heldout_eval and final.exists():
+        import torch
+
+        from ..models.load import torch_dtype
+
+        try:  # training is over: a ZeRO-3 run's global zero.Init must not partition these two loads (rank 0 only)
+            from transformers.integrations.deepspeed import unset_hf_deepspeed_config
+            unset_hf_deepspeed_config()
+        except ImportError:
+            pass
+        _, heldout = check_labels(cfg)
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+        implicit = heldout_implicit_rewards(heldout, str(final), source, t.beta, t.max_length, t.eval_batch_size,
+                                            dtype=torch_dtype(cfg.model.dtype, device), device=device)
+        atomic_write_json(run_dir / "implicit_reward.json", implicit)
+    history = metrics["log_history"]
+    png = plot_implicit_rewards({cfg.experiment_name: history}, run_dir / "implicit_rewards.png")
+    (run_dir / "report.md").write_text(f"# {cfg.experiment_name}: KTO\n\n" + report_section(history, weights, implicit))
+    out = {"implicit_rewards_png": str(png), "report": str(run_dir / "report.md"),
+           "curves_first_last": first_last(curves(history)),
+           "implicit_reward": {k: v for k, v in (implicit or {}).items() if k != "rewards"}}
+    if cfg.logger.name == "wandb":
+        online = wandb_mode(cfg) == "online"
+        out["wandb_workspace"] = save_workspace(workspace(cfg.logger.project, cfg.logger.entity), run_dir, online)
+        out["wandb_run"] = _finish_wandb(png, out["implicit_reward"])
+    return out
+
+
+def _own_wandb_run(cfg, run_dir: Path) -> None:
+    """This KTO run logs to a W&B run of its own, in its own run dir, opened here on rank 0 (TRL's
+    callback logs into an open run rather than opening one): a run an earlier pipeline stage left open
+    in this process is finished first, and W&B's process-wide directory is not this run's."""
+    if cfg.logger.name != "wandb" or os.environ.get("RANK", "0") != "0":
+        return
+    import wandb
+
+    from ..report.tracking import Tracker
+
+    if wandb.run is not None:
+        wandb.run.finish()
+    Tracker(cfg, run_dir, job_type="kto")
+
+
+def _finish_wandb(png: Path, implicit: dict) -> str | None:
+    """The held-out numbers and the curves' image into the run TRL's W&B callback opened; then finish
+    it (the next pipeline stage opens its own). Returns the run's local directory (offline) or URL."""
+    import wandb
+
+    run = wandb.run
+    if run is None:
+        return None
+    run.summary.update({f"heldout/{k}": v for k, v in implicit.items() if isinstance(v, (int, float)) and v is not None})
+    run.log({"implicit_rewards": wandb.Image(str(png))})
+    where = str(Path(run.dir).parent) if run.settings.mode == "offline" else run.url
+    run.finish()
+    return where
+
+
+def run(cfg, run_dir) -> dict:
+    from ..train.common import resolve_init
+    from ..train.trl_run import run_trainer
+
+    run_dir = Path(run_dir)
+    _own_wandb_run(cfg, run_dir)
+    metrics = run_trainer(cfg, run_dir, build)
+    if os.environ.get("RANK", "0") != "0":
+        return metrics
+    metrics.update(_after_training(cfg, run_dir, metrics, resolve_init(cfg)))
+    (run_dir / "train_metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    fl, imp = metrics["curves_first_last"], metrics["implicit_reward"]
+    margin = fl.get("rewards/margins")
+    print(f"[kto] rewards/margins {margin[0]:.4f} -> {margin[1]:.4f}" if margin else "[kto] no rewards/margins logged", flush=True)
+    if imp.get("completions"):
+        print(f"[kto] held-out implicit reward: AUROC {imp['auroc']} (own copies only: {imp['auroc_own_copies']}), "
+              f"best-of-k {imp['best_of_k_by_reward']}, majority {imp['majority_vote']}, pass@k {imp['pass_at_k']} "
+              f"-> {run_dir / 'implicit_reward.json'}", flush=True)
+    print(f"[kto] curves: {metrics['implicit_rewards_png']}; report: {metrics['report']}"
+          + (f"; W&B run: {metrics.get('wandb_run')}; workspace: {metrics.get('wandb_workspace')}" if 'wandb_workspace' in metrics else ""),
+          flush=True)
+    return metrics
+
+
+METHOD = Method(
+    name="kto", run=run, validate=validate, train_schema=KTOTrain, launched=True,
+    needs=("model", "train"),
+    consumes={"model": "train.init_from", "dataset": "data.path"}, produces={"model": "final"},
+    doc="KTO on labelled samples (samples.jsonl) with TRL's KTOTrainer; implicit-reward curves and held-out AUROC",
+)
