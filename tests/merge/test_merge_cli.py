@@ -14,10 +14,8 @@ from helpers import run_cli
 REJECTIONS = [
     (["merge.method=ties", "merge.models=[a,b]", "merge.weights=[0.5]"], "merge.weights", "1 weights for 2 models"),
     (["merge.method=dare_ties", "merge.models=[a,b]"], "merge.base_model", "task vectors"),
-    (["merge.method=slerp", "merge.models=[a,b,c]"], "merge.models", "exactly two"),
     (["merge.method=ties", "merge.models=[/nonexistent/run,b]", "merge.base_model=c"], "merge.models[0]", "does not exist"),
     (["merge.method=median", "merge.models=[a,b]"], "merge.method", "median"),  # not in the Enum: refused at composition
-    (["merge.method=ties", "merge.models=[a,b]", "merge.base_model=c", "merge.density=1.5"], "merge.density", "(0, 1]"),
 ]
 
 

@@ -76,3 +76,21 @@ def test_a_pipeline_stage_name_resolves_to_that_stage_final(twins, tmp_path):
     lineage = merge(MergeRequest(method="linear", models=["stage2_tir", "kto"], dtype="float32"), out / "final", run_dir=out)
     assert [(i["resolved_as"], i["path"]) for i in lineage["inputs"]] == [
         ("stage", str(pipeline / "0_stage2_tir" / "final")), ("stage", str(pipeline / "1_kto" / "final"))]
+
+
+@pytest.mark.parametrize("changes,key,words", [
+    ({"method": "slerp", "models": ["a", "b", "c"]}, "merge.models", "exactly two"),
+    ({"method": "linear", "models": ["a"]}, "merge.models", "at least two"),
+    ({"method": "ties", "base_model": "c", "density": 1.5}, "merge.density", "(0, 1]"),
+    ({"method": "warp", "base_model": "c", "eta": -0.1}, "merge.eta", "[0, 1]"),
+    ({"method": "slerp", "base_model": "c"}, "merge.base_model", "unset merge.base_model"),
+    ({"method": "ties", "base_model": "a"}, "merge.base_model", "also listed"),
+    ({"method": "linear", "models": ["a", "a"]}, "merge.models", "twice"),
+])
+def test_request_checks_need_no_files(changes, key, words):
+    from numina_exp.merge import check_request
+
+    req = MergeRequest(**{"method": "linear", "models": ["a", "b"], **changes})
+    with pytest.raises(InputError) as err:
+        check_request(req)
+    assert err.value.key == key and words in str(err.value), str(err.value)

@@ -13,7 +13,6 @@ from helpers import run_cli
 
 REJECTIONS = [
     (["quantize.bits=5"], "quantize.bits"),
-    (["quantize.group_size=0"], "quantize.group_size"),
     (["quantize.calibration_rows=0"], "quantize.calibration_rows"),
     (["quantize.desc_act=maybe"], "quantize.desc_act"),  # wrong type: refused at composition
 ]
