@@ -33,6 +33,15 @@ def _import_gptqmodel():
     return GPTQModel, QuantizeConfig
 
 
+def _keep_logs_in(path: Path) -> None:
+    """gptqmodel 7.6 writes a per-run log under ./logs of the current directory (the checkout, for a
+    CLI run); keep it in the run directory instead. A module global of gptqmodel, checked to exist."""
+    from gptqmodel.looper import loop_processor
+
+    if hasattr(loop_processor, "_PROJECT_LOG_DIR"):
+        loop_processor._PROJECT_LOG_DIR = Path(path)
+
+
 def quantize_model(source: str, out_dir: Path, calibration: list[dict], settings: GPTQSettings, device: str = "cpu") -> dict:
     """Quantize `source` with `calibration` (input_ids/attention_mask rows) into `out_dir` (model +
     the source's tokenizer). Written to `<out_dir>.tmp` and renamed when complete."""
@@ -40,6 +49,7 @@ def quantize_model(source: str, out_dir: Path, calibration: list[dict], settings
 
     GPTQModel, QuantizeConfig = _import_gptqmodel()
     out_dir = Path(out_dir)
+    _keep_logs_in(out_dir.parent / "gptq_logs")
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     qc = QuantizeConfig(bits=settings.bits, group_size=settings.group_size, desc_act=settings.desc_act, sym=settings.sym,
