@@ -7,7 +7,7 @@ dare_linear, and warp (a composite of two mergekit steps).
     run.py       run the plan through mergekit into final/, with lineage
 """
 from .inputs import InputError, ModelInput, check_same_architecture, resolve_ref
-from .plan import MergeMethod, MergeRequest, TASK_VECTOR_METHODS, build_plan, check_request
+from .plan import TASK_VECTOR_METHODS, MergeMethod, MergeRequest, build_plan, check_request
 from .run import merge
 
 __all__ = ["InputError", "ModelInput", "check_same_architecture", "resolve_ref", "MergeMethod", "MergeRequest",

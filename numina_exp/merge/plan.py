@@ -56,7 +56,7 @@ def check_request(req: MergeRequest) -> None:
     try:
         method = MergeMethod(req.method)
     except ValueError:
-        raise InputError("merge.method", f"unknown method {req.method!r}", f"use one of {[m.value for m in MergeMethod]}")
+        raise InputError("merge.method", f"unknown method {req.method!r}", f"use one of {[m.value for m in MergeMethod]}") from None
     n = len(req.models)
     if n < 2:
         raise InputError("merge.models", f"needs at least two models, got {n}", "list the models to merge: merge.models=[A,B]")

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Optional
 
 from .inputs import ModelInput, check_same_architecture, resolve_ref
-from .plan import MergeMethod, MergeRequest, RANDOM, build_plan, check_request
+from .plan import RANDOM, MergeMethod, MergeRequest, build_plan, check_request
 
 log = logging.getLogger("numina_exp")
 TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json", "tokenizer.model", "special_tokens_map.json",

@@ -14,9 +14,9 @@ def twins(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("merge_twins")
     os.environ.setdefault("NUMINA_EXP_CACHE", str(root / "cache"))
     import torch
+    from helpers import compose_cfg
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from helpers import compose_cfg
     from numina_exp.models.tiny import materialize_tiny
 
     base = materialize_tiny(compose_cfg(["model=tiny_llama"]).model)

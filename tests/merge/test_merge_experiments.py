@@ -3,9 +3,8 @@ weight sweep reaches the merge stage."""
 from __future__ import annotations
 
 import pytest
-from hydra import initialize_config_dir
-
 from helpers import CONF, compose_cfg
+from hydra import initialize_config_dir
 
 PIPELINES = {
     "merge_sft_kto_ties": ("ties", ["stage2_tir", "kto"]),

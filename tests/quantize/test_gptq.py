@@ -18,6 +18,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "numina_exp" / "data" / "samples"
 def twin(tmp_path_factory):
     os.environ.setdefault("NUMINA_EXP_CACHE", str(tmp_path_factory.mktemp("cache")))
     from helpers import compose_cfg
+
     from numina_exp.models.tiny import materialize_tiny
 
     return materialize_tiny(compose_cfg(["model=tiny_llama"]).model)

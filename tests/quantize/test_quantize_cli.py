@@ -8,7 +8,6 @@ import time
 
 import pytest
 import yaml
-
 from helpers import run_cli
 
 REJECTIONS = [
