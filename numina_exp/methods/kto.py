@@ -163,21 +163,6 @@ def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
     return out
 
 
-def _own_wandb_run(cfg, run_dir: Path) -> None:
-    """This KTO run logs to a W&B run of its own, in its own run dir, opened here on rank 0 (TRL's
-    callback logs into an open run rather than opening one): a run an earlier pipeline stage left open
-    in this process is finished first, and W&B's process-wide directory is not this run's."""
-    if cfg.logger.name != "wandb" or os.environ.get("RANK", "0") != "0":
-        return
-    import wandb
-
-    from ..report.tracking import Tracker
-
-    if wandb.run is not None:
-        wandb.run.finish()
-    Tracker(cfg, run_dir, job_type="kto")
-
-
 def _finish_wandb(png: Path, implicit: dict) -> str | None:
     """The held-out numbers and the curves' image into the run TRL's W&B callback opened; then finish
     it (the next pipeline stage opens its own). Returns the run's local directory (offline) or URL."""
@@ -198,8 +183,7 @@ def run(cfg, run_dir) -> dict:
     from ..train.trl_run import run_trainer
 
     run_dir = Path(run_dir)
-    _own_wandb_run(cfg, run_dir)
-    metrics = run_trainer(cfg, run_dir, build)
+    metrics = run_trainer(cfg, run_dir, build)  # opens this run's own W&B run (train.trl_run.own_wandb_run)
     if os.environ.get("RANK", "0") != "0":
         return metrics
     metrics.update(_after_training(cfg, run_dir, metrics, resolve_init(cfg)))

@@ -21,16 +21,26 @@ from .common import copy_config, last_checkpoint, merge_adapter, quiet_warnings,
 log = logging.getLogger("numina_exp")
 
 
-def wandb_env(cfg, run_dir: Path) -> None:
-    """TRL's report_to=wandb reads these; offline without a key (numina_exp.report.tracking decides the mode)."""
+def own_wandb_run(cfg, run_dir: Path) -> None:
+    """Each training run logs to a W&B run of its own, in its own run dir (offline without a key). It is
+    opened here on rank 0, because TRL's W&B callback logs into an open run rather than opening one; a
+    run an earlier pipeline stage left open in this process is finished first (else every later stage
+    would log into the first stage's run and directory)."""
     if cfg.logger.name != "wandb":
         return
-    from ..report.tracking import wandb_mode
+    from ..report.tracking import Tracker, wandb_mode
 
-    os.environ.setdefault("WANDB_MODE", wandb_mode(cfg))
-    os.environ.setdefault("WANDB_PROJECT", cfg.logger.project)
-    os.environ.setdefault("WANDB_DIR", str(run_dir))
-    os.environ.setdefault("WANDB_RUN_GROUP", cfg.logger.group or cfg.experiment_name)
+    os.environ["WANDB_MODE"] = wandb_mode(cfg)
+    os.environ["WANDB_PROJECT"] = cfg.logger.project
+    os.environ["WANDB_DIR"] = str(run_dir)
+    os.environ["WANDB_RUN_GROUP"] = cfg.logger.group or cfg.experiment_name
+    if os.environ.get("RANK", "0") != "0":
+        return
+    import wandb
+
+    if wandb.run is not None:
+        wandb.run.finish()
+    Tracker(cfg, run_dir, job_type=cfg.method.name)
 
 
 def attention(cpu: bool) -> str:
@@ -55,7 +65,7 @@ def make_context(cfg, run_dir: Path) -> dict:
     source = resolve_init(cfg)
     log.info("%s: initial weights from %s", cfg.method.name, source)
     tokenizer = load_tokenizer(cfg, source)
-    wandb_env(cfg, run_dir)
+    own_wandb_run(cfg, run_dir)
     return {
         "run_dir": Path(run_dir), "source": source, "tokenizer": tokenizer, "decoding_template": tokenizer.chat_template,
         "cpu": cpu, "bf16_ok": (not cpu) and torch.cuda.is_bf16_supported(), "world": int(os.environ.get("WORLD_SIZE", "1")),
