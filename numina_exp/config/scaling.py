@@ -36,13 +36,8 @@ def apply_scale(cfg: DictConfig) -> list[str]:
         _cap(cfg, "train.max_steps", s.max_train_steps, changes)
         _cap(cfg, "data.max_rows", s.max_train_rows, changes)
         _cap(cfg, "eval.limit", s.max_problems, changes)
-        _cap(cfg, "generate_tir.limit", s.max_problems, changes)
         _cap(cfg, "decoding.max_new_tokens", s.max_new_tokens, changes)
         _cap(cfg, "decoding.n", s.max_copies, changes)
-        # RL trainers (rloo, grpo): completions as long as decoding's, k like its copies, max_copies prompts a step
-        _cap(cfg, "train.max_completion_length", s.max_new_tokens, changes)
-        _cap(cfg, "train.tool_step_tokens", s.max_new_tokens, changes)
-        _cap(cfg, "train.num_generations", s.max_copies, changes)
-        if OmegaConf.select(cfg, "train.num_generations") is not None:
-            _cap(cfg, "train.global_batch_size", s.max_copies * cfg.train.num_generations, changes)
+        for key, cap in (declared.scale_caps.items() if declared else ()):  # the method's own keys
+            _cap(cfg, key, cap(cfg) if callable(cap) else s[cap], changes)
     return changes

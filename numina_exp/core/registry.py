@@ -33,6 +33,9 @@ class Method:
     launched: bool = False  # multi-process runs re-launch through accelerate; each worker calls run() again
     consumes: dict = field(default_factory=dict)  # input kind -> config key a pipeline sets
     produces: dict = field(default_factory=dict)  # output kind -> path inside the run dir
+    # scale=cpu caps of the method's own keys: config key -> a ScaleConfig field name, or a function
+    # cfg -> cap (applied after the shared caps, listed in the scale banner like them)
+    scale_caps: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for kind in (*self.consumes, *self.produces):

@@ -287,5 +287,6 @@ class _Capture(GenerationLog):
 METHOD = Method(
     name="generate_tir", run=run, validate=validate, needs=("model", "data", "decoding", "backend"),
     section="generate_tir", schema=GenerateTIRConfig, consumes={"model": "model.path"}, produces={"dataset": "tir.jsonl"},
+    scale_caps={"generate_tir.limit": "max_problems"},
     doc="teacher model + sandbox -> TIR solutions whose answers match the reference (NuminaMath-TIR schema), resumable",
 )

@@ -7,7 +7,7 @@ sandbox output masked out of the loss."""
 from __future__ import annotations
 
 from ..core.registry import Method
-from ..train.rl_config import GRPOTrain
+from ..train.rl_config import RL_SCALE_CAPS, GRPOTrain
 
 
 def validate(cfg) -> None:
@@ -30,6 +30,6 @@ def run(cfg, run_dir):
 METHOD = Method(
     name="grpo", run=run, validate=validate, train_schema=GRPOTrain, launched=True,
     needs=("model", "data", "train"),
-    consumes={"model": "train.init_from"}, produces={"model": "final"},
+    consumes={"model": "train.init_from"}, produces={"model": "final"}, scale_caps=RL_SCALE_CAPS,
     doc="GRPO (TRL GRPOTrainer) with code-execution rewards; train.rollout=tir runs SC-TIR rollouts",
 )

@@ -7,7 +7,7 @@ rewards execute each completion's last block). Everything shared with GRPO is nu
 from __future__ import annotations
 
 from ..core.registry import Method
-from ..train.rl_config import RLOOTrain
+from ..train.rl_config import RL_SCALE_CAPS, RLOOTrain
 
 
 def validate(cfg) -> None:
@@ -30,6 +30,6 @@ def run(cfg, run_dir):
 METHOD = Method(
     name="rloo", run=run, validate=validate, train_schema=RLOOTrain, launched=True,
     needs=("model", "data", "train"),
-    consumes={"model": "train.init_from"}, produces={"model": "final"},
+    consumes={"model": "train.init_from"}, produces={"model": "final"}, scale_caps=RL_SCALE_CAPS,
     doc="RLOO (TRL RLOOTrainer) with code-execution rewards: code_block, executes, correct (weighted)",
 )

@@ -83,3 +83,13 @@ class GRPOTrain(RLTrainBase):
     beta: float = 0.0  # TRL's GRPO default: no KL term (and no reference model)
     loss_type: LossType = LossType.dapo
     scale_rewards: ScaleRewards = ScaleRewards.group
+
+
+# scale=cpu caps of the RL keys (Method.scale_caps of rloo and grpo): completions as long as decoding's,
+# k like its copies, max_copies prompts a step
+RL_SCALE_CAPS = {
+    "train.max_completion_length": "max_new_tokens",
+    "train.tool_step_tokens": "max_new_tokens",
+    "train.num_generations": "max_copies",
+    "train.global_batch_size": lambda cfg: cfg.scale.max_copies * cfg.train.num_generations,
+}
