@@ -9,8 +9,6 @@ the texts the same in both runs; the script checks that the answers agree and pr
 """
 from __future__ import annotations
 
-import time
-
 from sc_tir_overhead import base_overrides, make_cfg, parse_args, problems, run_decode, setup_env, smollm_dir, split
 
 

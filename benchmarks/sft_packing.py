@@ -29,7 +29,8 @@ COMMON = ["+experiment=stage2_tir", "scale=cpu", "train.global_batch_size=8", "t
 
 
 def compose(overrides):
-    from hydra import compose as hydra_compose, initialize_config_dir
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
     from numina_exp.config import register_configs

@@ -3,9 +3,9 @@ package's own path written as <pkg> so the files do not depend on where the chec
 other methods own (Method.section) are left out: adding a method must not rewrite every golden file."""
 from pathlib import Path
 
+from helpers import compose_cfg
 from omegaconf import OmegaConf
 
-from helpers import compose_cfg
 from numina_exp.config import PACKAGE_DIR
 from numina_exp.core.registry import methods
 

@@ -2,7 +2,6 @@
 import time
 
 import pytest
-
 from helpers import run_cli
 
 CASES = [

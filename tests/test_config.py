@@ -1,12 +1,11 @@
 """Every experiment file composes and validates at each scale; the schema is what the CLI uses."""
 import pytest
+from helpers import compose_cfg, experiment_names
 from omegaconf import OmegaConf
 
 from numina_exp.config.scaling import apply_scale
 from numina_exp.config.validate import validate
 from numina_exp.core.registry import methods
-
-from helpers import compose_cfg, experiment_names
 
 
 def test_experiments_are_found():

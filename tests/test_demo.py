@@ -3,7 +3,6 @@ an SC-TIR evaluation that decides something (a real model's recorded generations
 import json
 
 import yaml
-
 from helpers import run_cli
 
 

@@ -3,7 +3,6 @@ a change in composition (a default, an override, a schema field) must show up as
 import difflib
 
 import pytest
-
 from golden import GOLDEN_DIR, golden_text
 from helpers import experiment_names
 

@@ -4,11 +4,10 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import CONF, REPO, compose_cfg
 
 from numina_exp.models import load_model, load_tokenizer, render_prompt, resolve_model_source
 from numina_exp.models.tokenizer import build_tokenizer
-
-from helpers import CONF, REPO, compose_cfg
 
 TIR = ("```python\nfrom sympy import Rational\nprint(Rational(1, 3) + Rational(1, 6))\n```\n"
        "```output\n1/2\n```\nThe answer is $\\boxed{\\frac{1}{2}}$. Ünïcödé ∑ ok.")

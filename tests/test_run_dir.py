@@ -2,7 +2,6 @@
 import json
 
 import yaml
-
 from helpers import run_cli
 
 

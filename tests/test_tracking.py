@@ -6,9 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from numina_exp.report.tracking import Tracker
-
 from helpers import compose_cfg
+
+from numina_exp.report.tracking import Tracker
 
 
 def test_wandb_without_key_goes_offline_and_is_readable(tmp_path, monkeypatch, capsys):

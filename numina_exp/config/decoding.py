@@ -1,7 +1,6 @@
 """Schema of the `decoding` group: greedy | maj_k | sc_tir_numina | sc_tir."""
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Optional
 
 
 class EarlyStop(str, Enum):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from numina_exp.generate.base import GenKey, Sampling
@@ -193,7 +193,7 @@ class _Problem:
 
 def _run_barrier(p: _Problem) -> None:
     backend = p.dec.backend
-    for step in range(p.m):
+    for _step in range(p.m):
         active = [c for c in p.copies if c.active]
         if not active:
             break

@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Optional, Sequence
 
-from .log import index_generations, read_generations
-
 from .base import Backend, Completion, GenKey, Sampling
+from .log import index_generations, read_generations
 
 
 class ReplayBackend(Backend):

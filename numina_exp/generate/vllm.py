@@ -81,6 +81,7 @@ class VLLMBackend(Backend):
         if not gpu:
             _cpu_env(cfg)
         from vllm import LLM
+
         from numina_exp.models import resolve_model_source
 
         source = model_source or resolve_model_source(cfg)
@@ -114,6 +115,7 @@ class VLLMBackend(Backend):
     # --- data parallel ---------------------------------------------------------------------------
     def _start_dp(self, model_source):
         from omegaconf import OmegaConf
+
         from numina_exp.models import resolve_model_source
 
         source = model_source or resolve_model_source(self.cfg)
@@ -132,7 +134,7 @@ class VLLMBackend(Backend):
             proc = ctx.Process(target=_dp_worker, args=(child, conf, source, gpus), daemon=True)
             proc.start()
             self._workers.append((proc, parent))
-        for proc, conn in self._workers:
+        for _proc, conn in self._workers:
             msg = conn.recv()
             if msg != "ready":
                 raise RuntimeError(f"data-parallel vLLM engine failed to start: {msg}")
@@ -141,7 +143,7 @@ class VLLMBackend(Backend):
         keys = list(keys) if keys is not None else [None] * len(prompts)
         share = -(-len(prompts) // self.dp)
         jobs = []
-        for r, (proc, conn) in enumerate(self._workers):
+        for r, (_proc, conn) in enumerate(self._workers):
             lo, hi = r * share, min(len(prompts), (r + 1) * share)
             if lo < hi:
                 conn.send(("generate", list(prompts[lo:hi]), sampling, keys[lo:hi]))

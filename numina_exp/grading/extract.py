@@ -73,7 +73,7 @@ def extract_auto(text: str) -> str | None:
     if boxed is not None:
         return boxed
     m = None
-    for m in _ANSWER_IS.finditer(text):
+    for m in _ANSWER_IS.finditer(text):  # noqa: B007  (the last match is wanted)
         pass
     if m is not None:
         tail = m.group(1).strip().split("\n", 1)[0].strip().rstrip(".").strip("$ ")

@@ -107,5 +107,5 @@ def compare(run_dirs: list[str | Path], out: str | Path | None = None) -> str:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         png = compare_plot(runs, out / "compare.png")
-        (out / "compare.md").write_text("# Runs compared\n\n" + table + "\n" + (f"\n![compare](compare.png)\n" if png else ""))
+        (out / "compare.md").write_text("# Runs compared\n\n" + table + "\n" + ("\n![compare](compare.png)\n" if png else ""))
     return table

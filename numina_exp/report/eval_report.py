@@ -118,7 +118,7 @@ def write_report(run_dir: str | Path, summary: dict, records: list[dict], cfg=No
           f"backend `{summary['backend']}`, model `{summary['model']}`, scale `{summary['scale']}`, "
           f"seeds {summary['seeds']}, {summary['problems']} problems, answers graded as `{summary['answer_kind']}`.",
           "", "## Accuracy (%)", "", accuracy_table(summary), "",
-          f"Pooled Wilson 95% interval over all problems x seeds: "
+          "Pooled Wilson 95% interval over all problems x seeds: "
           + (f"[{_pct(summary['accuracy_ci95_wilson_pooled'][0])}, {_pct(summary['accuracy_ci95_wilson_pooled'][1])}]"
              if summary["accuracy_ci95_wilson_pooled"] else "-")
           + f". Copies answered/discarded/unfinished: {summary['copies']['answered']}/{summary['copies']['discarded']}/"

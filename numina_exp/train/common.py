@@ -2,7 +2,6 @@
 packing statistics, PEFT configs, the final directory."""
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os

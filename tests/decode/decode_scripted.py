@@ -1,10 +1,6 @@
 """Scripted SC-TIR runs: texts per (problem, copy, step) served by the replay backend."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-
 from helpers import compose_cfg  # noqa: E402
 
 from numina_exp.decode import make_decoder  # noqa: E402

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from decode_scripted import code, final, records
 from helpers import run_cli
 

@@ -1,7 +1,7 @@
 """decoding= x backend= combinations: every strategy with every backend validates; bad options fail clearly."""
 import pytest
-
 from helpers import compose_cfg, run_cli
+
 from numina_exp.config import ConfigError
 from numina_exp.config.validate import validate
 

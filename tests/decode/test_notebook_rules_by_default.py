@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from decode_scripted import STOP, code
+from decode_scripted import code
 from helpers import run_cli
+
 from numina_exp.grading.aimo import aimo_integer
 from numina_exp.grading.extract import extract_answer
 

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from decode_scripted import STOP, FakeExecutor, code, final, run
 
 PROMPT = "### Problem: What is 6 times 7?\n### Solution: "

@@ -2,7 +2,6 @@
 import json
 
 import pytest
-
 from eval_scripted import ScriptedDecoder
 from helpers import compose_cfg
 

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from eval_scripted import ScriptedDecoder, replay_lines, write_jsonl
 from helpers import REPO, compose_cfg, run_cli
 

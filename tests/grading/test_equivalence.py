@@ -3,8 +3,7 @@ import time
 
 import pytest
 
-from numina_exp.grading import GraderPool, grade_batch, grade_batch_detailed, is_equivalent
-from numina_exp.grading import is_equivalent_detailed
+from numina_exp.grading import GraderPool, grade_batch, grade_batch_detailed, is_equivalent, is_equivalent_detailed
 
 TOWER = "2^{2^{2^{2^{2^{2}}}}}"
 

@@ -1,7 +1,8 @@
 """The notebook's Minerva-style normaliser, one rule at a time (expected values follow its text)."""
 import pytest
 
-from numina_exp.grading import canonical_key, normalize_final_answer as norm
+from numina_exp.grading import canonical_key
+from numina_exp.grading import normalize_final_answer as norm
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -3,9 +3,9 @@ real config tree, as the entrypoint composes it) and a toy dense reward a random
 within a few dozen steps."""
 from __future__ import annotations
 
+from helpers import compose_cfg
 from omegaconf import OmegaConf
 
-from helpers import compose_cfg
 from numina_exp.config.scaling import apply_scale
 from numina_exp.train.rewards import register_reward
 

@@ -72,7 +72,7 @@ def test_tir_rollout_executes_feeds_back_and_masks_feedback(tok):
         texts = [tok.decode(ids, skip_special_tokens=True) for ids in out["completion_ids"]]
         assert "```output\n42\n```" in texts[0] and texts[0].endswith("\\boxed{42}$.")
         assert "Timed out after 1 seconds." in texts[1]
-        for ids, mask, text in zip(out["completion_ids"], out["env_mask"], texts):
+        for ids, mask, _text in zip(out["completion_ids"], out["env_mask"], texts):
             assert len(ids) == len(mask)
             fed_back = tok.decode([t for t, m in zip(ids, mask) if m == 0])
             model_wrote = tok.decode([t for t, m in zip(ids, mask) if m == 1], skip_special_tokens=True)

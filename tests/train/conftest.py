@@ -31,7 +31,8 @@ def shared_cache(tmp_path_factory):
 
 def compose(overrides: list[str]):
     """Compose like the entrypoint does (experiment=X, scale applied, validated)."""
-    from hydra import compose as hydra_compose, initialize_config_dir
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
     from numina_exp.config import register_configs

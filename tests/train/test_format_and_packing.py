@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from numina_exp.data.format import to_messages
-from numina_exp.models.chat_template import render_prompt
 from numina_exp.methods.sft import build_trainer
+from numina_exp.models.chat_template import render_prompt
 
 from .conftest import TINY, compose
 
