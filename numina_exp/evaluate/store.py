@@ -12,26 +12,63 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+from numina_exp.core.rundir import RunError
 
-def _read_lines(path: Path) -> tuple[list[dict], bool]:
-    """Whole JSON lines; True if a trailing partial/garbled line was found (and skipped)."""
+
+class RunFileError(RunError, ValueError):
+    """A run-dir file that cannot be read back (names the file and line)."""
+
+
+def _read_lines(path: Path, check=None) -> tuple[list[dict], bool]:
+    """Whole JSON lines; True if a trailing partial/garbled line was found (and skipped). A bad line
+    anywhere else, or a record `check(record)` rejects (it returns the problem), raises RunFileError
+    naming file and line."""
     if not path.exists():
         return [], False
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
     out, broken = [], False
-    lines = text.split("\n")
+    lines = raw.split(b"\n")
     for i, line in enumerate(lines):
         if not line.strip():
             continue
         try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i < len(lines) - 2:
-                raise ValueError(f"{path}:{i + 1}: corrupt line in the middle of the file")
-            broken = True
-    if text and not text.endswith("\n"):
+            rec = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            if i == len(lines) - 1:  # no newline after it: a write cut short by a crash
+                broken = True
+                continue
+            raise RunFileError(f"{path}:{i + 1}: corrupt line ({err}); only a partial LAST line is expected after "
+                               f"a crash. Repair or delete the file (eval.resume=false starts over).") from None
+        problem = "not a JSON object" if not isinstance(rec, dict) else (check(rec) if check else None)
+        if problem:
+            raise RunFileError(f"{path}:{i + 1}: {problem}. Repair or delete the file (eval.resume=false starts over).")
+        out.append(rec)
+    if raw and not raw.endswith(b"\n"):
         broken = True
     return out, broken
+
+
+def check_record(rec: dict) -> str | None:
+    """The problem with a per_problem.jsonl record, or None."""
+    missing = [k for k in ("seed", "problem_id", "correct") if k not in rec]
+    if missing:
+        return f"missing keys {missing}"
+    if not isinstance(rec["seed"], int) or isinstance(rec["seed"], bool):
+        return f"seed must be an integer, got {rec['seed']!r}"
+    if not isinstance(rec["problem_id"], (str, int)) or isinstance(rec["problem_id"], bool):
+        return f"problem_id must be a string, got {rec['problem_id']!r}"
+    if not isinstance(rec["correct"], bool):
+        return f"correct must be true or false, got {rec['correct']!r}"
+    if not isinstance(rec.get("copies", []), list):
+        return f"copies must be a list, got {type(rec['copies']).__name__}"
+    return None
+
+
+def check_log_line(rec: dict) -> str | None:
+    """The problem with a generation-log line (only what resume relies on: the problem id), or None."""
+    if "problem_id" not in rec:
+        return "missing key problem_id"
+    return None
 
 
 def _atomic_write(path: Path, records: Iterable[dict]) -> None:
@@ -49,7 +86,7 @@ class ResultStore:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        records, broken = _read_lines(self.path)
+        records, broken = _read_lines(self.path, check_record)
         if broken:
             _atomic_write(self.path, records)
         self.records: dict[tuple, dict] = {}
@@ -83,7 +120,7 @@ def prune_generation_log(path: str | os.PathLike, keep_ids: set[str]) -> int:
     path = Path(path)
     if not path.exists():
         return 0
-    records, broken = _read_lines(path)
+    records, broken = _read_lines(path, check_log_line)
     kept = [r for r in records if str(r.get("problem_id")) in keep_ids]
     dropped = len(records) - len(kept)
     if dropped or broken:
