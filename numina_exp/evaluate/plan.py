@@ -55,10 +55,18 @@ def sha256_file(path: str | os.PathLike) -> str:
     return h.hexdigest()
 
 
+def code_version(root: str | os.PathLike | None = None) -> str:
+    """sha256 over the sources (relative path + bytes) of the packages that compute results, in the
+    package at `root` (default: this one, hashed once per process)."""
+    return _own_code_version() if root is None else _hash_sources(Path(root))
+
+
 @lru_cache(maxsize=1)
-def code_version() -> str:
-    """sha256 over the sources (relative path + bytes) of the packages that compute results."""
-    root = Path(__file__).resolve().parents[1]
+def _own_code_version() -> str:
+    return _hash_sources(Path(__file__).resolve().parents[1])
+
+
+def _hash_sources(root: Path) -> str:
     h = hashlib.sha256()
     for pkg in CODE_PACKAGES:
         base = root / pkg
