@@ -7,12 +7,13 @@ record (a half-finished problem's lines are dropped, so it is regenerated once, 
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Iterable
 
+from numina_exp.core.io import JsonlError, append_jsonl, atomic_write_jsonl, read_jsonl_numbered
 from numina_exp.core.rundir import RunError
+
+FIX = "Repair or delete the file (eval.resume=false starts over)."
 
 
 class RunFileError(RunError, ValueError):
@@ -20,32 +21,20 @@ class RunFileError(RunError, ValueError):
 
 
 def _read_lines(path: Path, check=None) -> tuple[list[dict], bool]:
-    """Whole JSON lines; True if a trailing partial/garbled line was found (and skipped). A bad line
+    """Whole JSON lines; True if a torn last line (a write cut short by a crash) was skipped. A bad line
     anywhere else, or a record `check(record)` rejects (it returns the problem), raises RunFileError
     naming file and line."""
     if not path.exists():
         return [], False
-    raw = path.read_bytes()
-    out, broken = [], False
-    lines = raw.split(b"\n")
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            if i == len(lines) - 1:  # no newline after it: a write cut short by a crash
-                broken = True
-                continue
-            raise RunFileError(f"{path}:{i + 1}: corrupt line ({err}); only a partial LAST line is expected after "
-                               f"a crash. Repair or delete the file (eval.resume=false starts over).") from None
-        problem = "not a JSON object" if not isinstance(rec, dict) else (check(rec) if check else None)
+    try:
+        rows, torn = read_jsonl_numbered(path)
+    except JsonlError as err:
+        raise RunFileError(f"{err}; only a torn LAST line is expected after a crash. {FIX}") from None
+    for line, rec in rows:
+        problem = check(rec) if check else None
         if problem:
-            raise RunFileError(f"{path}:{i + 1}: {problem}. Repair or delete the file (eval.resume=false starts over).")
-        out.append(rec)
-    if raw and not raw.endswith(b"\n"):
-        broken = True
-    return out, broken
+            raise RunFileError(f"{path}:{line}: {problem}. {FIX}")
+    return [rec for _, rec in rows], torn
 
 
 def check_record(rec: dict) -> str | None:
@@ -71,16 +60,6 @@ def check_log_line(rec: dict) -> str | None:
     return None
 
 
-def _atomic_write(path: Path, records: Iterable[dict]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 class ResultStore:
     """`per_problem.jsonl`: `key(record) = (seed, problem_id)`."""
 
@@ -88,7 +67,7 @@ class ResultStore:
         self.path = Path(path)
         records, broken = _read_lines(self.path, check_record)
         if broken:
-            _atomic_write(self.path, records)
+            atomic_write_jsonl(self.path, records)
         self.records: dict[tuple, dict] = {}
         for r in records:
             self.records[(int(r["seed"]), str(r["problem_id"]))] = r
@@ -100,18 +79,14 @@ class ResultStore:
         key = (int(record["seed"]), str(record["problem_id"]))
         if key in self.records:
             raise RuntimeError(f"problem {key[1]} (seed {key[0]}) already has a result: refusing to record it twice")
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        append_jsonl(self.path, [record])
         self.records[key] = record
 
     def finalize(self, order: list[tuple]) -> list[dict]:
         """Rewrite the file in the canonical (seed, suite) order: the same bytes whatever order the
         problems finished in, and whether or not the run was interrupted."""
         out = [self.records[k] for k in order if k in self.records]
-        _atomic_write(self.path, out)
+        atomic_write_jsonl(self.path, out)
         return out
 
 
@@ -124,5 +99,5 @@ def prune_generation_log(path: str | os.PathLike, keep_ids: set[str]) -> int:
     kept = [r for r in records if str(r.get("problem_id")) in keep_ids]
     dropped = len(records) - len(kept)
     if dropped or broken:
-        _atomic_write(path, kept)
+        atomic_write_jsonl(path, kept)
     return dropped

@@ -10,7 +10,6 @@ EACH member" for a composite one (so `scale=cpu`, which caps eval.limit, keeps e
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
@@ -20,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import numina_exp.config  # noqa: F401  registers the ${pkg:...} resolver
 from numina_exp.config.eval import EvalConfig
+from numina_exp.core.io import JsonlError, read_jsonl_numbered
 
 CONF_EVAL_DIR = Path(__file__).resolve().parents[1] / "conf" / "eval"
 _DROP_HUB_FIELDS = {"solution", "messages", "question", "problem", "answer", "id"}
@@ -53,31 +53,20 @@ def suite_names() -> list[str]:
     return sorted(p.stem for p in CONF_EVAL_DIR.glob("*.yaml"))
 
 
-def read_jsonl(path: str | Path) -> list[tuple[str, dict]]:
-    """[(where, row)] with where = "FILE:LINE", for every non-blank line. A suite is an input, not a
-    run's own output, so every bad line is an error naming file and line (a torn last line too)."""
+def read_suite_file(path: str | Path) -> list[tuple[str, dict]]:
+    """[(where, row)] with where = "FILE:LINE". A suite is an input, not a run's own output, so every
+    bad line is an error naming file and line (a cut-off last line too)."""
     path = Path(path).expanduser()
     try:
-        raw = path.read_bytes()
+        rows, torn = read_jsonl_numbered(path)
     except OSError as err:
         raise SuiteError(f"{path}: cannot read the suite ({err.strerror or err})") from None
-    rows = []
-    for i, line in enumerate(raw.split(b"\n")):
-        where = f"{path}:{i + 1}"
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise SuiteError(f"{where}: not UTF-8 ({err.reason} at byte {err.start}); save the suite as UTF-8") from None
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise SuiteError(f"{where}: not JSON ({err})") from None
-        if not isinstance(row, dict):
-            raise SuiteError(f"{where}: expected a JSON object with id, problem, answer; got {type(row).__name__}")
-        rows.append((where, row))
-    return rows
+    except JsonlError as err:
+        raise SuiteError(str(err) + ("; save the suite as UTF-8" if "UTF-8" in err.problem else "")) from None
+    if torn:
+        last = path.read_bytes().count(b"\n") + 1
+        raise SuiteError(f"{path}:{last}: not JSON (the last line is cut off)")
+    return [(f"{path}:{line}", row) for line, row in rows]
 
 
 def _answer_str(value) -> str:
@@ -163,7 +152,7 @@ def load_suite(eval_cfg: Any) -> list[dict]:
         return rows
     if cfg.path:
         source = str(cfg.path)
-        raw = read_jsonl(source)
+        raw = read_suite_file(source)
     elif cfg.hub_id:
         source = str(cfg.hub_id)
         raw = [(f"{source} row {i}", r) for i, r in enumerate(_load_hub(cfg))]

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from ..core.io import JsonlError, append_jsonl, read_jsonl
+from ..core.io import JsonlError, append_jsonl, read_jsonl_numbered
 
 FIELDS = ("problem_id", "copy", "step", "text", "num_tokens", "finish_reason", "exec")
 
@@ -93,14 +93,14 @@ def check_generation_record(rec) -> str | None:
 
 
 def read_generations(path: Union[str, os.PathLike]) -> list[dict]:
-    """All records in file order. A torn last line (a kill during a write) is skipped; any other bad
-    line (not JSON, a missing key, a wrong type) raises GenerationLogError (a core.io.JsonlError) naming
-    the file and line."""
+    """All records in file order. A torn last line (a kill during a write, also inside a multi-byte
+    character) is skipped; any other bad line (not JSON, a missing key, a wrong type) raises
+    GenerationLogError (a core.io.JsonlError) naming the file and line."""
     out = []
-    for i, rec in enumerate(read_jsonl(path), 1):
+    for line, rec in read_jsonl_numbered(path)[0]:
         problem = check_generation_record(rec)
         if problem:
-            raise GenerationLogError(path, i, problem)
+            raise GenerationLogError(path, line, problem)
         rec["problem_id"] = str(rec["problem_id"])
         out.append(rec)
     return out

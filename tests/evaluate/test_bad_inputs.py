@@ -75,6 +75,10 @@ def test_generation_log_with_a_torn_last_line_is_read_without_it(tmp_path):
     with pytest.raises(ConfigError) as err:
         validate(_replay_cfg(path, n=5))
     assert err.value.key == "decoding.n" and "only 4 copies" in str(err.value)
+    # torn inside a multi-byte character (the log is written with ensure_ascii=False): still a torn line
+    whole = json.dumps({**lines[0], "text": "\u00e9t\u00e9"}, ensure_ascii=False).encode()
+    path.write_bytes(b"".join(json.dumps(r).encode() + b"\n" for r in lines) + whole[:whole.index("\u00e9".encode()) + 1])
+    validate(_replay_cfg(path))
 
 
 @pytest.mark.parametrize("change, problem", [
@@ -85,7 +89,7 @@ def test_generation_log_with_a_torn_last_line_is_read_without_it(tmp_path):
     ({"exec": "ok"}, "exec must be null or"),
     ({"problem_id": ["p"]}, "problem_id must be a string"),
     ("drop:text", "missing keys ['text']"),
-    ("garbage", "not a JSON line"),
+    ("garbage", "not JSON"),
 ])
 def test_bad_generation_log_line_is_named_with_file_and_line(tmp_path, change, problem):
     lines = replay_lines([{"id": "p", "answer": "3"}], n=4, m=2)
@@ -108,7 +112,7 @@ def test_bad_generation_log_line_is_named_with_file_and_line(tmp_path, change, p
     ({"seed": "0", "problem_id": "x", "correct": True}, "seed must be an integer"),
     ({"seed": 0, "problem_id": "x", "correct": "yes"}, "correct must be true or false"),
     ({"seed": 0, "problem_id": "x", "correct": True, "copies": "none"}, "copies must be a list"),
-    ([1, 2], "not a JSON object"),
+    ([1, 2], "expected a JSON object"),
 ])
 def test_bad_result_line_is_named_with_file_and_line(tmp_path, record, problem):
     path = tmp_path / "per_problem.jsonl"
@@ -125,7 +129,7 @@ def test_result_file_torn_last_line_is_dropped_but_a_torn_middle_line_is_an_erro
     path.write_text(json.dumps(good) + "\n" + '{"seed": 0, "prob')
     assert list(ResultStore(path).records) == [(0, "a")] and path.read_text() == json.dumps(good) + "\n"
     path.write_text('{"seed": 0, "prob\n' + json.dumps(good) + "\n")
-    with pytest.raises(RunFileError, match=f"{path}:1: corrupt line"):
+    with pytest.raises(RunFileError, match=f"{path}:1: not JSON"):
         ResultStore(path)
 
 
