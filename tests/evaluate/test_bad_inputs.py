@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from eval_scripted import replay_lines, write_jsonl
+from eval_scripted import replay_lines
 from helpers import compose_cfg, run_cli
 
 from numina_exp.config import ConfigError
