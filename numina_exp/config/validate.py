@@ -204,27 +204,33 @@ def check_backend(cfg: DictConfig) -> None:
 
 
 def _replay_covers_width(cfg: DictConfig) -> None:
-    """Fail before decoding when the saved generations are unreadable (a bad line anywhere but a torn
-    last one: file and line named) or hold fewer copies per problem than decoding.n (depth and missing
-    problems can only be known per problem; the backend names those)."""
-    from numina_exp.core.io import JsonlError
-    from numina_exp.generate.log import read_generations
+    """Fail before decoding when the saved generations hold fewer copies per problem than decoding.n
+    (depth and missing problems can only be known per problem; the backend names those). Reads past a
+    torn last line; a line without a usable problem_id / copy is named with file and line (the full
+    line format is checked by method=evaluate's own validate: numina_exp.evaluate.checks)."""
+    from numina_exp.core.io import JsonlError, read_jsonl_numbered
 
+    path = cfg.backend.path
+    fix = "point backend.path at a generations.jsonl in the format of docs/generation_log.md (repair or drop that line)"
     try:
-        records = read_generations(cfg.backend.path)
-    except JsonlError as err:  # not JSON, not an object, a missing key or a wrong type (GenerationLogError)
-        raise ConfigError("backend.path", str(err), "point backend.path at a generations.jsonl in the format of "
-                          "docs/generation_log.md (repair or drop that line)") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ConfigError("backend.path", f"cannot read {cfg.backend.path}: {err}", "point it at a readable file") from None
+        rows, _ = read_jsonl_numbered(path)
+    except JsonlError as err:
+        raise ConfigError("backend.path", str(err), fix) from None
+    except OSError as err:
+        raise ConfigError("backend.path", f"cannot read {path}: {err}", "point it at a readable file") from None
     copies: dict[str, int] = {}
-    for row in records:
-        copies[row["problem_id"]] = max(copies.get(row["problem_id"], 0), int(row["copy"]) + 1)
+    for line, row in rows:
+        pid, copy = row.get("problem_id"), row.get("copy")
+        if isinstance(pid, bool) or not isinstance(pid, (str, int)):
+            raise ConfigError("backend.path", f"{path}:{line}: problem_id must be a string, got {pid!r}"[:300], fix)
+        if isinstance(copy, bool) or not isinstance(copy, int) or copy < 0:
+            raise ConfigError("backend.path", f"{path}:{line}: copy must be an integer >= 0, got {copy!r}"[:300], fix)
+        copies[str(pid)] = max(copies.get(str(pid), 0), copy + 1)
     if not copies:
-        raise ConfigError("backend.path", f"{cfg.backend.path} holds no generations", "point it at a non-empty generations.jsonl")
+        raise ConfigError("backend.path", f"{path} holds no generations", "point it at a non-empty generations.jsonl")
     width = min(copies.values())
     if cfg.decoding.n > width:
-        raise ConfigError("decoding.n", f"{cfg.backend.path} holds only {width} copies for some problems, decoding.n={cfg.decoding.n}",
+        raise ConfigError("decoding.n", f"{path} holds only {width} copies for some problems, decoding.n={cfg.decoding.n}",
                           f"set decoding.n<={width} (any n and m the file covers can be replayed)")
 
 
@@ -267,13 +273,7 @@ def check_eval(cfg: DictConfig) -> None:
     for path in e.exclude_problems_in:
         _file("eval.exclude_problems_in", path)
     if e.path:
-        _file("eval.path", e.path)
-        from numina_exp.evaluate.suites import SuiteError, load_suite
-        try:  # every row, before any model loads: a bad line is named with file and line
-            load_suite(e)
-        except SuiteError as err:
-            raise ConfigError("eval.path", str(err), "fix that line: one JSON object per line with id, problem "
-                              "and a string or number answer, UTF-8") from None
+        _file("eval.path", e.path)  # its rows: method=evaluate's validate (numina_exp.evaluate.checks)
     elif e.suites:
         from pathlib import Path
         conf_eval = Path(__file__).resolve().parents[1] / "conf" / "eval"

@@ -256,8 +256,8 @@ def plot_scores(result: dict, path: str | Path) -> Path:
 def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = VirtualClock, grade=None) -> dict:
     """method=evaluate with eval.mode=kaggle_sim: one pass over the drawn problems, then every policy
     over eval.orders random orders. Writes kaggle_sim.json, report.md and a plot."""
-    from numina_exp.report.tracking import Tracker
     from numina_exp.core.rundir import lock_run_dir
+    from numina_exp.report.tracking import Tracker
 
     grade = grade or default_grade
     e = cfg.eval

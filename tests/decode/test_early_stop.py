@@ -3,8 +3,8 @@ answer of the full run, and generates fewer tokens."""
 import random
 
 import pytest
-
 from decode_scripted import FakeExecutor, RecordingReplay, cfg_for, code, final
+
 from numina_exp.decode import make_decoder
 from numina_exp.decode.early_stop import can_change
 

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-
 from helpers import compose_cfg
 
 from numina_exp.evaluate.runner import run
@@ -44,7 +43,7 @@ def test_maj_k_votes_over_replayed_samples(files, tmp_path, tie_break):
                        f"eval.path={files / 'suite.jsonl'}", "eval.progress=false"])
     summary = run(cfg, tmp_path)
     recs = _records(tmp_path)
-    for pid, (texts, want) in SAMPLES.items():
+    for pid, (_, want) in SAMPLES.items():
         want = want[tie_break] if isinstance(want, dict) else want
         r = recs[pid]
         assert str(r["answer"]) == want, (pid, r["votes"])
@@ -55,7 +54,7 @@ def test_maj_k_votes_over_replayed_samples(files, tmp_path, tie_break):
     assert [c["answer"] for c in recs["p4"]["copies"]] == ["-2", "2.6", "3", None]
     assert summary["problems"] == 5
     # the run's own log replays as the input did: one line per sample, same texts
-    log = [json.loads(l) for l in (tmp_path / "generations.jsonl").read_text().splitlines()]
+    log = [json.loads(line) for line in (tmp_path / "generations.jsonl").read_text().splitlines()]
     assert sorted((r["problem_id"], r["copy"], r["text"]) for r in log) == \
         sorted((pid, j, t) for pid, (texts, _) in SAMPLES.items() for j, t in enumerate(texts))
 

@@ -3,7 +3,6 @@ any model loads; a torn last line of a generation log (a crash mid-write) is ski
 import json
 
 import pytest
-
 from eval_scripted import replay_lines
 from helpers import compose_cfg, run_cli
 

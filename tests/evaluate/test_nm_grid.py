@@ -90,10 +90,10 @@ def test_grid_cells_equal_real_re_decoding_of_every_subset_and_depth():
     subsets."""
     from itertools import combinations
 
-    from omegaconf import OmegaConf
-
     from eval_scripted import replay_lines
     from helpers import compose_cfg
+    from omegaconf import OmegaConf
+
     from numina_exp.decode import make_decoder
     from numina_exp.evaluate.seed_loop import default_grade, grade_record
     from numina_exp.generate.replay import ReplayBackend

@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from eval_scripted import ScriptedDecoder, replay_lines, write_jsonl
 from helpers import compose_cfg
 
@@ -46,7 +45,7 @@ def test_changed_suite_contents_refuse_resume_naming_the_file(tmp_path):
     assert "eval.files.suite" in msg and "eval.resume=false" in msg
     # eval.resume=false starts over and grades against the new golds
     fresh = run(_cfg(suite, "eval.resume=false"), tmp_path / "run", decoder=ScriptedDecoder(n=4))
-    golds = [json.loads(l)["gold"] for l in (tmp_path / "run" / "per_problem.jsonl").read_text().splitlines()]
+    golds = [json.loads(line)["gold"] for line in (tmp_path / "run" / "per_problem.jsonl").read_text().splitlines()]
     assert golds == [str(2 * i + 1) for i in range(1, 5)] and fresh["problems"] == first["problems"] == 4
 
 
@@ -77,7 +76,7 @@ def test_changed_replay_file_refuses_resume(tmp_path):
 def test_changed_settings_refuse_resume_naming_the_key(tmp_path):
     suite = _suite(tmp_path / "suite.jsonl")
     run(_cfg(suite), tmp_path / "run", decoder=ScriptedDecoder(n=4))
-    for override, key in [("sandbox.timeout_s=7", "sandbox.timeout_s"), ("sandbox.rules=numina", "sandbox.rules"),
+    for override, key in [("sandbox.timeout_s=7", "sandbox.timeout_s"), ("sandbox.rules=default", "sandbox.rules"),
                           ("decoding.temperature=0.5", "decoding.temperature"),
                           ("eval.answer_kind=math", "eval.answer_kind")]:
         msg = _refusal(_cfg(suite, override), tmp_path / "run")

@@ -8,12 +8,11 @@ import sys
 import time
 
 import pytest
-
 from eval_scripted import replay_lines, write_jsonl
 from helpers import REPO, run_cli
 
-from numina_exp.evaluate import load_suite, suite_config
 from numina_exp.core.rundir import LOCK_NAME, RunDirBusy, lock_run_dir, unlock_run_dir
+from numina_exp.evaluate import load_suite, suite_config
 
 HOLDER = ("import sys, time\nfrom numina_exp.core.rundir import lock_run_dir\nlock_run_dir(sys.argv[1])\n"
           "print('locked', flush=True)\ntime.sleep(120)\n")

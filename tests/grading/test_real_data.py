@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from numina_exp.grading import (
-    GraderPool, aimo_gold, aimo_integer, canonical_key, extract_answer, is_equivalent, normalize_final_answer,
+    GraderPool,
+    aimo_gold,
+    aimo_integer,
+    canonical_key,
+    extract_answer,
+    is_equivalent,
+    normalize_final_answer,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
