@@ -193,8 +193,8 @@ def _full_and_early(script, n, m, opts):
     from decode_scripted import records
     problems = [{"id": "p", "problem": "Scripted problem?"}]
     recs = records(script, pid="p")
-    return (_decode(recs, problems, n, m, opts + ["decoding.early_stop=false"])["p"],
-            _decode(recs, problems, n, m, opts + ["decoding.early_stop=true"])["p"])
+    return (_decode(recs, problems, n, m, opts + ["decoding.early_stop=none"])["p"],
+            _decode(recs, problems, n, m, opts + ["decoding.early_stop=lossless"])["p"])
 
 
 @pytest.mark.parametrize("tie_break, rival, full_answer", [
