@@ -206,6 +206,6 @@ def check_plan(run_dir: str | os.PathLike, plan: dict) -> None:
         raise ResumeMismatch(f"{run_dir} holds {', '.join(stale)} but no {PLAN_FILE}: nothing says how those results "
                              f"were computed. {fix}")
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({**plan, "plan_sha256": plan_hash(plan)}, indent=1, sort_keys=True, default=str) + "\n",
+    tmp.write_text(json.dumps(plan, indent=1, sort_keys=True, default=str) + "\n",
                    encoding="utf-8")
     os.replace(tmp, path)

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from .shard import select_shard
 from .plan import check_plan, eval_plan
 from .seed_loop import evaluate_seed, gen_log_path
+from .shard import select_shard
 from .store import ResultStore
 from .suites import load_suite
 
