@@ -14,7 +14,7 @@ def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale
     from numina_exp.config.validate import deliberate_mixes, validate
-    from numina_exp.core.rundir import prepare_run
+    from numina_exp.core.rundir import RunError, prepare_run, resume_hint
     from numina_exp.methods._run import execute
 
     try:
@@ -23,12 +23,20 @@ def main(cfg: DictConfig):
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(2)
-    run_dir = prepare_run(cfg, scale_changes=changes, notes=deliberate_mixes(cfg))
+    run_dir = None
     try:
+        run_dir = prepare_run(cfg, scale_changes=changes, notes=deliberate_mixes(cfg))
         return execute(cfg, run_dir)
     except ConfigError as err:  # found once the run knows more (a pipeline's stages, a resumed run dir)
         print(err, file=sys.stderr)
         sys.exit(2)
+    except RunError as err:  # run dir busy, unwritable, or holding results of another evaluation
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        where = f"; what finished is saved in {run_dir}. Resume with:\n  {resume_hint(run_dir)}" if run_dir else ""
+        print(f"\n[run] interrupted (Ctrl-C){where}", file=sys.stderr, flush=True)
+        sys.exit(130)
 
 
 def _accept_plus_experiment(argv: list[str]) -> list[str]:
@@ -38,6 +46,17 @@ def _accept_plus_experiment(argv: list[str]) -> list[str]:
     return [a[1:] if a.startswith("+experiment=") else a for a in argv]
 
 
+def _check_output_dir(argv: list[str]) -> None:
+    """Before Hydra (which creates the run dir itself and fails with a traceback): a clear error."""
+    from numina_exp.core.rundir import RunDirError, check_output_dir, output_dir_from_argv
+    try:
+        check_output_dir(output_dir_from_argv(argv))
+    except RunDirError as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
 if __name__ == "__main__":
     sys.argv = _accept_plus_experiment(sys.argv)
+    _check_output_dir(sys.argv[1:])
     main()

@@ -32,3 +32,26 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+# --- no silent skips in CI ------------------------------------------------------------------------------
+# A test skips where something it needs is missing (bubblewrap for the bwrap isolation level, the
+# developers' data copy for the shared_data tests). CI has all of it, so there a skip means CI lost
+# something and would go green without testing it: under CI=true every skip is a failure, unless the
+# test is marked `ci_may_skip` (with the reason it may legitimately skip on CI).
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if not (rep.skipped and in_ci()) or hasattr(rep, "wasxfail") or item.get_closest_marker("ci_may_skip"):
+        return
+    reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) and len(rep.longrepr) == 3 else str(rep.longrepr)
+    rep.outcome = "failed"
+    rep.longrepr = (f"skipped under CI=true ({reason}): CI must run every test. Install what it needs "
+                    f"(`make install` adds bubblewrap; the data copy sits at ../shared/data) or mark the test "
+                    f"@pytest.mark.ci_may_skip(reason) if it may legitimately skip on CI.")

@@ -2,6 +2,7 @@
 method needs. Runs before anything heavy is imported, so a bad invocation fails in about a second."""
 from __future__ import annotations
 
+import math
 import os
 from typing import Iterable
 
@@ -204,20 +205,32 @@ def check_backend(cfg: DictConfig) -> None:
 
 def _replay_covers_width(cfg: DictConfig) -> None:
     """Fail before decoding when the saved generations hold fewer copies per problem than decoding.n
-    (depth and missing problems can only be known per problem; the backend names those)."""
-    import json
+    (depth and missing problems can only be known per problem; the backend names those). Reads past a
+    torn last line; a line without a usable problem_id / copy is named with file and line (the full
+    line format is checked by method=evaluate's own validate: numina_exp.evaluate.checks)."""
+    from numina_exp.core.io import JsonlError, read_jsonl_numbered
 
+    path = cfg.backend.path
+    fix = "point backend.path at a generations.jsonl in the format of docs/generation_log.md (repair or drop that line)"
+    try:
+        rows, _ = read_jsonl_numbered(path)
+    except JsonlError as err:
+        raise ConfigError("backend.path", str(err), fix) from None
+    except OSError as err:
+        raise ConfigError("backend.path", f"cannot read {path}: {err}", "point it at a readable file") from None
     copies: dict[str, int] = {}
-    with open(cfg.backend.path) as f:
-        for line in f:
-            if line.strip():
-                row = json.loads(line)
-                copies[row["problem_id"]] = max(copies.get(row["problem_id"], 0), int(row["copy"]) + 1)
+    for line, row in rows:
+        pid, copy = row.get("problem_id"), row.get("copy")
+        if isinstance(pid, bool) or not isinstance(pid, (str, int)):
+            raise ConfigError("backend.path", f"{path}:{line}: problem_id must be a string, got {pid!r}"[:300], fix)
+        if isinstance(copy, bool) or not isinstance(copy, int) or copy < 0:
+            raise ConfigError("backend.path", f"{path}:{line}: copy must be an integer >= 0, got {copy!r}"[:300], fix)
+        copies[str(pid)] = max(copies.get(str(pid), 0), copy + 1)
     if not copies:
-        raise ConfigError("backend.path", f"{cfg.backend.path} holds no generations", "point it at a non-empty generations.jsonl")
+        raise ConfigError("backend.path", f"{path} holds no generations", "point it at a non-empty generations.jsonl")
     width = min(copies.values())
     if cfg.decoding.n > width:
-        raise ConfigError("decoding.n", f"{cfg.backend.path} holds only {width} copies for some problems, decoding.n={cfg.decoding.n}",
+        raise ConfigError("decoding.n", f"{path} holds only {width} copies for some problems, decoding.n={cfg.decoding.n}",
                           f"set decoding.n<={width} (any n and m the file covers can be replayed)")
 
 
@@ -251,16 +264,16 @@ def check_eval(cfg: DictConfig) -> None:
     check_shard_keys(e)
     _positive("eval.orders", e.orders)
     _positive("eval.num_problems", e.num_problems)
-    if e.budget_s <= 0:
-        raise ConfigError("eval.budget_s", f"must be > 0, got {e.budget_s}", "use e.g. 32400 (9 h)")
-    if e.speed_factor < 0:
-        raise ConfigError("eval.speed_factor", f"must be >= 0, got {e.speed_factor}", "use 0 to calibrate, or a positive ratio")
+    _in_range("eval.budget_s", e.budget_s, 0, 1e9, 32400, lo_open=True)
+    _in_range("eval.speed_factor", e.speed_factor, 0, 1e6, 1.0)
+    for sc in e.budget_scales:
+        _in_range("eval.budget_scales", sc, 0, 1e3, "[1.0,0.5]", lo_open=True)
     if not (0.0 < e.adaptive_margin <= 1.0):
         raise ConfigError("eval.adaptive_margin", f"must be in (0, 1], got {e.adaptive_margin}", "use e.g. 0.5")
     for path in e.exclude_problems_in:
         _file("eval.exclude_problems_in", path)
     if e.path:
-        _file("eval.path", e.path)
+        _file("eval.path", e.path)  # its rows: method=evaluate's validate (numina_exp.evaluate.checks)
     elif e.suites:
         from pathlib import Path
         conf_eval = Path(__file__).resolve().parents[1] / "conf" / "eval"
@@ -274,13 +287,42 @@ def check_eval(cfg: DictConfig) -> None:
                           "use decoding=sc_tir_numina (or maj_k for the N axis), or set eval.nm_grid=false")
 
 
+# Upper bounds: beyond them a value is a typo (or would exhaust the host), not a budget.
+SANDBOX_MAX_TIMEOUT_S = 3600.0
+SANDBOX_MAX_MEMORY_MB = 1 << 20  # 1 TiB
+SANDBOX_MAX_OUTPUT_BYTES = 1 << 30
+SANDBOX_MAX_TMPFS_MB = 1 << 16  # 64 GiB
+SANDBOX_WORKERS_PER_CPU = 4
+
+
+def _in_range(key: str, value, lo, hi, example, lo_open: bool = False) -> None:
+    """lo <= value <= hi (lo < value with lo_open), and finite: NaN and inf fail every comparison."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and \
+        (value > lo if lo_open else value >= lo) and value <= hi
+    if not ok:
+        rng = f"({lo}, {hi}]" if lo_open else f"[{lo}, {hi}]"
+        raise ConfigError(key, f"must be a finite number in {rng}, got {value!r}", f"use e.g. {key}={example}")
+
+
 def check_sandbox(cfg: DictConfig) -> None:
     s = cfg.sandbox
     _one_of("sandbox.isolation", s.isolation, ["auto", "bwrap", "process"])
     _one_of("sandbox.rules", s.rules, ["numina", "default"])
-    if s.timeout_s <= 0:
-        raise ConfigError("sandbox.timeout_s", f"must be > 0, got {s.timeout_s}", "use e.g. 5")
+    _in_range("sandbox.timeout_s", s.timeout_s, 0, SANDBOX_MAX_TIMEOUT_S, 5, lo_open=True)
+    _in_range("sandbox.cpu_s", s.cpu_s, 0, 4 * SANDBOX_MAX_TIMEOUT_S, 0)
+    _in_range("sandbox.memory_mb", s.memory_mb, 16, SANDBOX_MAX_MEMORY_MB, 2048)
+    _in_range("sandbox.max_output_bytes", s.max_output_bytes, 1, SANDBOX_MAX_OUTPUT_BYTES, 65536)
+    _in_range("sandbox.max_feedback_chars", s.max_feedback_chars, 1, SANDBOX_MAX_OUTPUT_BYTES, 200)
+    _in_range("sandbox.tmpfs_mb", s.tmpfs_mb, 1, SANDBOX_MAX_TMPFS_MB, 64)
+    _in_range("sandbox.max_processes", s.max_processes, 1, 1 << 16, 64)
+    _in_range("sandbox.max_open_files", s.max_open_files, 16, 1 << 20, 256)
+    _in_range("sandbox.max_file_mb", s.max_file_mb, 1, SANDBOX_MAX_MEMORY_MB, 16)
+    cpus = os.cpu_count() or 1
     _positive("sandbox.workers", s.workers)
+    if s.workers > SANDBOX_WORKERS_PER_CPU * cpus:
+        raise ConfigError("sandbox.workers", f"{s.workers} workers on a machine with {cpus} CPUs (at most "
+                          f"{SANDBOX_WORKERS_PER_CPU} per CPU: each is a warm interpreter, and more only queue)",
+                          f"set sandbox.workers<={SANDBOX_WORKERS_PER_CPU * cpus}")
 
 
 CHECKS = {

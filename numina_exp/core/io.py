@@ -30,28 +30,40 @@ def read_jsonl(path: str | os.PathLike, *, torn_tail_ok: bool = True) -> list[di
 
 def read_jsonl_torn(path: str | os.PathLike) -> tuple[list[dict], bool]:
     """(rows, whether a torn last line was skipped)."""
+    rows, torn = read_jsonl_numbered(path)
+    return [row for _, row in rows], torn
+
+
+def read_jsonl_numbered(path: str | os.PathLike) -> tuple[list[tuple[int, dict]], bool]:
+    """([(line number, row)], whether a torn last line was skipped): for readers that check each row and
+    must name the line. Lines are decoded one by one, so a write torn inside a multi-byte character
+    (files written with ensure_ascii=False) is a torn last line too, not an encoding error."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = path.read_bytes()[:err.start].count(b"\n") + 1
-        raise JsonlError(path, line, f"not UTF-8 ({err.reason} at byte {err.start})") from None
-    lines = text.split("\n")
-    complete = text.endswith("\n") or not text
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    complete = data.endswith(b"\n") or not data
     rows, torn = [], False
-    for i, line in enumerate(lines, 1):
+    for i, raw in enumerate(lines, 1):
+        last = i == len(lines) and not complete
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            if last:
+                torn = True
+                break
+            raise JsonlError(path, i, f"not UTF-8 ({err.reason} at byte {err.start} of the line)") from None
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as err:
-            if i == len(lines) and not complete:
+            if last:
                 torn = True
                 break
             raise JsonlError(path, i, f"not JSON ({err.msg})") from None
         if not isinstance(row, dict):
             raise JsonlError(path, i, f"expected a JSON object, got {type(row).__name__}")
-        rows.append(row)
+        rows.append((i, row))
     return rows, torn
 
 

@@ -1,7 +1,11 @@
-"""What every run does before its method: the run directory's records (resolved config, versions, git
-commit, config hash, lineage of the runs that fed it), seeds, the scale banner."""
+"""What every run does before its method: the run directory's lock (one run per run dir) and records
+(resolved config, versions, git commit, config hash, lineage of the runs that fed it), seeds, the scale
+banner."""
 from __future__ import annotations
 
+import atexit
+import errno
+import fcntl
 import hashlib
 import json
 import logging
@@ -108,13 +112,160 @@ def lineage(cfg: DictConfig) -> list[dict]:
     return out
 
 
+# --- one run per run directory -------------------------------------------------------------------------
+# A run takes `<run_dir>/.run.lock`: an flock held for the life of the process (the kernel drops it when
+# the process dies, however it dies) plus the owner's pid, host, start time and command written inside,
+# so a second run names the first. On release the file is emptied, not deleted (deleting a locked file
+# lets a third run lock a new inode while the second still holds the old one).
+
+LOCK_NAME = ".run.lock"
+_HELD: dict[str, int] = {}  # resolved run dir -> fd of its lock file, for this process
+
+
+class RunError(RuntimeError):
+    """A problem with the run directory the user fixes (the CLI prints it without a traceback)."""
+
+
+class RunDirBusy(RunError):
+    """Another run is using the run directory."""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError as err:
+        return err.errno == errno.EPERM
+    return True
+
+
+def _read_owner(fd: int) -> dict:
+    os.lseek(fd, 0, os.SEEK_SET)
+    raw = b""
+    while chunk := os.read(fd, 65536):
+        raw += chunk
+    try:
+        owner = json.loads(raw.decode("utf-8", "replace")) if raw.strip() else {}
+    except ValueError:
+        owner = {"unreadable": raw[:200].decode("utf-8", "replace")}
+    return owner if isinstance(owner, dict) else {"unreadable": str(owner)[:200]}
+
+
+def _describe(owner: dict) -> str:
+    if "pid" not in owner:
+        return f"an unknown owner ({owner})" if owner else "an unknown owner"
+    return (f"pid {owner.get('pid')} on host {owner.get('host')} (started {owner.get('started_at')}: "
+            f"{owner.get('command')})")
+
+
+def lock_run_dir(run_dir: str | os.PathLike) -> Path:
+    """Hold `run_dir`'s lock until this process exits; re-entrant within a process. Raises RunDirBusy
+    naming the owner when another live run holds it. A lock left by a dead run on this host is taken
+    over with a message; one naming another host is refused (this host cannot tell whether it lives)."""
+    run_dir = Path(run_dir).resolve()
+    key = str(run_dir)
+    if key in _HELD:
+        return run_dir / LOCK_NAME
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / LOCK_NAME
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            raise RunDirBusy(f"{run_dir} is in use by another run: {_describe(_read_owner(fd))}. One run per run "
+                             f"directory: wait for it to end, stop it, or choose another hydra.run.dir.") from None
+        owner = _read_owner(fd)
+        host = platform.node()
+        if owner and owner.get("host") not in (None, host):
+            raise RunDirBusy(f"{path} names {_describe(owner)}, another host: this host cannot tell whether that run "
+                             f"is still going. If it is over, delete {path}; otherwise choose another hydra.run.dir.")
+        if owner:
+            state = "still running but not holding the lock" if _pid_alive(int(owner.get("pid", -1) or -1)) else "gone"
+            print(f"[run] taking over a stale lock in {run_dir}: {_describe(owner)} is {state}", file=sys.stderr,
+                  flush=True)
+        me = {"pid": os.getpid(), "host": host, "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+              "command": " ".join([os.path.basename(sys.executable), *sys.argv])[:500]}
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, (json.dumps(me) + "\n").encode())
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    _HELD[key] = fd
+    return path
+
+
+def unlock_run_dir(run_dir: str | os.PathLike) -> None:
+    fd = _HELD.pop(str(Path(run_dir).resolve()), None)
+    if fd is None:
+        return
+    try:
+        os.ftruncate(fd, 0)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+@atexit.register
+def _unlock_all() -> None:
+    for key in list(_HELD):
+        try:
+            unlock_run_dir(key)
+        except OSError:
+            pass
+
+
+class RunDirError(RunError):
+    """The run directory cannot be created or written."""
+
+
+def check_output_dir(run_dir: str | os.PathLike) -> None:
+    """Fail with a clear message (not a traceback) when `run_dir` cannot be created or written."""
+    run_dir = Path(run_dir).expanduser().absolute()
+    probe = run_dir
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    fix = "choose a writable hydra.run.dir (or run from a writable directory: runs land in ./outputs)"
+    if not probe.is_dir():
+        raise RunDirError(f"cannot create the run directory {run_dir}: {probe} is not a directory; {fix}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise RunDirError(f"cannot write the run directory {run_dir}: {probe} is not writable; {fix}")
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with open(run_dir / ".write_test", "w") as f:
+            f.write("ok")
+        os.unlink(run_dir / ".write_test")
+    except OSError as err:
+        raise RunDirError(f"cannot write the run directory {run_dir}: {err.strerror or err}; {fix}") from None
+
+
+def output_dir_from_argv(argv: list[str]) -> Path:
+    """The run (or sweep) directory a command line will write to, up to its first interpolation: what
+    must be creatable before Hydra starts (Hydra creates it before our code runs, with a traceback)."""
+    multirun = any(a in ("-m", "--multirun") for a in argv)
+    key = "hydra.sweep.dir=" if multirun else "hydra.run.dir="
+    value = next((a[len(key):] for a in reversed(argv) if a.startswith(key)), "multirun" if multirun else "outputs")
+    static = value.split("${", 1)[0]
+    return Path(static.rsplit("/", 1)[0] if "${" in value and "/" in static else static or ".")
+
+
+def resume_hint(run_dir: str | os.PathLike, argv: list[str] | None = None) -> str:
+    """The command that continues a run in `run_dir` (same overrides, the run dir pinned)."""
+    args = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("hydra.run.dir=")]
+    return " ".join(["python -m numina_exp", *args, f"hydra.run.dir={Path(run_dir).resolve()}"])
+
+
 def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir: Path | None = None,
                 notes: list[str] | None = None) -> Path:
     """`notes`: deliberate departures from the reproduction (config.validate.deliberate_mixes), announced."""
     from .io import atomic_write_json, atomic_write_text
 
     run_dir = Path(run_dir or current_run_dir())
-    run_dir.mkdir(parents=True, exist_ok=True)
+    check_output_dir(run_dir)
+    lock_run_dir(run_dir)
     atomic_write_text(run_dir / "resolved_config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     info = {
         "experiment": cfg.experiment_name,

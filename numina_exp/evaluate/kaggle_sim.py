@@ -33,7 +33,11 @@ from pathlib import Path
 from typing import Callable, Optional, Protocol, Sequence
 
 from .nm_grid import copy_outcome
+from .plan import check_plan, eval_plan
+from .seed_loop import default_grade, evaluate_seed, gen_log_path
 from .stats import seed_stats
+from .store import ResultStore
+from .suites import load_suite
 
 POLICIES = ("fixed", "even_split", "adaptive")
 
@@ -252,20 +256,18 @@ def plot_scores(result: dict, path: str | Path) -> Path:
 def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = VirtualClock, grade=None) -> dict:
     """method=evaluate with eval.mode=kaggle_sim: one pass over the drawn problems, then every policy
     over eval.orders random orders. Writes kaggle_sim.json, report.md and a plot."""
+    from numina_exp.core.rundir import lock_run_dir
     from numina_exp.report.tracking import Tracker
 
-    from .runner import _check_plan, _default_grade, _plan, evaluate_seed, gen_log_path
-    from .store import ResultStore
-    from .suites import load_suite
-
-    grade = grade or _default_grade
+    grade = grade or default_grade
     e = cfg.eval
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    lock_run_dir(run_dir)
     seed = int(e.seeds[0])
+    check_plan(run_dir, eval_plan(cfg))
     all_rows = load_suite(e)
     rows, orders = draw(all_rows, int(e.num_problems), int(e.orders), int(e.order_seed))
-    _check_plan(run_dir, _plan(cfg, rows))
     store = ResultStore(run_dir / "per_problem.jsonl")
     own = decoder is None
     t0 = time.time()

@@ -53,16 +53,20 @@ def _problem_arrays(copies: Sequence[dict], m_max: int, key: Callable[[object], 
         ans, step, active = copy_outcome(c)
         k = key(ans) if ans is not None else None
         if k is None:
-            cats.append(-1); eff.append(m_max); order_key.append((m_max + 1, 1, i))
+            cats.append(-1)
+            eff.append(m_max)
+            order_key.append((m_max + 1, 1, i))
             continue
         if k not in index:
             index[k] = len(reps)
             reps.append(k)
         cats.append(index[k])
         if active or step is None:
-            eff.append(m_max - 1); order_key.append((m_max - 1, 1, i))
+            eff.append(m_max - 1)
+            order_key.append((m_max - 1, 1, i))
         else:
-            eff.append(min(int(step), m_max)); order_key.append((int(step), 0, i))
+            eff.append(min(int(step), m_max))
+            order_key.append((int(step), 0, i))
     pos = np.empty(len(copies), dtype=np.int64)
     for rank, j in enumerate(sorted(range(len(copies)), key=lambda j: order_key[j])):
         pos[j] = rank

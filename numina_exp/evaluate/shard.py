@@ -84,6 +84,7 @@ def _unsharded_cfg(cfg: DictConfig) -> DictConfig:
 def _unsharded_plan(plan: dict) -> dict:
     """The plan a single process would have written: the shard keys (if the plan records them) only
     choose which problems a job runs, never how a problem is decided."""
+    plan = {k: v for k, v in plan.items() if k != "plan_sha256"}  # a hash over the shard keys too
     ev = plan.get("eval")
     if isinstance(ev, dict) and "num_shards" in ev:
         plan = {**plan, "eval": {**ev, "shard_index": 0, "num_shards": 1}}

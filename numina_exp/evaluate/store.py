@@ -7,41 +7,57 @@ record (a half-finished problem's lines are dropped, so it is regenerated once, 
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Iterable
+
+from numina_exp.core.io import JsonlError, append_jsonl, atomic_write_jsonl, read_jsonl_numbered
+from numina_exp.core.rundir import RunError
+
+FIX = "Repair or delete the file (eval.resume=false starts over)."
 
 
-def _read_lines(path: Path) -> tuple[list[dict], bool]:
-    """Whole JSON lines; True if a trailing partial/garbled line was found (and skipped)."""
+class RunFileError(RunError, ValueError):
+    """A run-dir file that cannot be read back (names the file and line)."""
+
+
+def _read_lines(path: Path, check=None) -> tuple[list[dict], bool]:
+    """Whole JSON lines; True if a torn last line (a write cut short by a crash) was skipped. A bad line
+    anywhere else, or a record `check(record)` rejects (it returns the problem), raises RunFileError
+    naming file and line."""
     if not path.exists():
         return [], False
-    text = path.read_text(encoding="utf-8")
-    out, broken = [], False
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i < len(lines) - 2:
-                raise ValueError(f"{path}:{i + 1}: corrupt line in the middle of the file")
-            broken = True
-    if text and not text.endswith("\n"):
-        broken = True
-    return out, broken
+    try:
+        rows, torn = read_jsonl_numbered(path)
+    except JsonlError as err:
+        raise RunFileError(f"{err}; only a torn LAST line is expected after a crash. {FIX}") from None
+    for line, rec in rows:
+        problem = check(rec) if check else None
+        if problem:
+            raise RunFileError(f"{path}:{line}: {problem}. {FIX}")
+    return [rec for _, rec in rows], torn
 
 
-def _atomic_write(path: Path, records: Iterable[dict]) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+def check_record(rec: dict) -> str | None:
+    """The problem with a per_problem.jsonl record, or None."""
+    missing = [k for k in ("seed", "problem_id", "correct") if k not in rec]
+    if missing:
+        return f"missing keys {missing}"
+    if not isinstance(rec["seed"], int) or isinstance(rec["seed"], bool):
+        return f"seed must be an integer, got {rec['seed']!r}"
+    if not isinstance(rec["problem_id"], (str, int)) or isinstance(rec["problem_id"], bool):
+        return f"problem_id must be a string, got {rec['problem_id']!r}"
+    if not isinstance(rec["correct"], bool):
+        return f"correct must be true or false, got {rec['correct']!r}"
+    if not isinstance(rec.get("copies", []), list):
+        return f"copies must be a list, got {type(rec['copies']).__name__}"
+    return None
+
+
+def check_log_line(rec: dict) -> str | None:
+    """The problem with a generation-log line (only what resume relies on: the problem id), or None."""
+    if "problem_id" not in rec:
+        return "missing key problem_id"
+    return None
 
 
 class ResultStore:
@@ -49,9 +65,9 @@ class ResultStore:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        records, broken = _read_lines(self.path)
+        records, broken = _read_lines(self.path, check_record)
         if broken:
-            _atomic_write(self.path, records)
+            atomic_write_jsonl(self.path, records)
         self.records: dict[tuple, dict] = {}
         for r in records:
             self.records[(int(r["seed"]), str(r["problem_id"]))] = r
@@ -63,18 +79,14 @@ class ResultStore:
         key = (int(record["seed"]), str(record["problem_id"]))
         if key in self.records:
             raise RuntimeError(f"problem {key[1]} (seed {key[0]}) already has a result: refusing to record it twice")
-        line = json.dumps(record, ensure_ascii=False) + "\n"
-        with open(self.path, "a", encoding="utf-8") as f:
-            f.write(line)
-            f.flush()
-            os.fsync(f.fileno())
+        append_jsonl(self.path, [record])
         self.records[key] = record
 
     def finalize(self, order: list[tuple]) -> list[dict]:
         """Rewrite the file in the canonical (seed, suite) order: the same bytes whatever order the
         problems finished in, and whether or not the run was interrupted."""
         out = [self.records[k] for k in order if k in self.records]
-        _atomic_write(self.path, out)
+        atomic_write_jsonl(self.path, out)
         return out
 
 
@@ -83,9 +95,9 @@ def prune_generation_log(path: str | os.PathLike, keep_ids: set[str]) -> int:
     path = Path(path)
     if not path.exists():
         return 0
-    records, broken = _read_lines(path)
+    records, broken = _read_lines(path, check_log_line)
     kept = [r for r in records if str(r.get("problem_id")) in keep_ids]
     dropped = len(records) - len(kept)
     if dropped or broken:
-        _atomic_write(path, kept)
+        atomic_write_jsonl(path, kept)
     return dropped

@@ -10,7 +10,6 @@ EACH member" for a composite one (so `scale=cpu`, which caps eval.limit, keeps e
 """
 from __future__ import annotations
 
-import json
 import random
 import re
 from pathlib import Path
@@ -20,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import numina_exp.config  # noqa: F401  registers the ${pkg:...} resolver
 from numina_exp.config.eval import EvalConfig
+from numina_exp.core.io import JsonlError, read_jsonl_numbered
 
 CONF_EVAL_DIR = Path(__file__).resolve().parents[1] / "conf" / "eval"
 _DROP_HUB_FIELDS = {"solution", "messages", "question", "problem", "answer", "id"}
@@ -53,16 +53,20 @@ def suite_names() -> list[str]:
     return sorted(p.stem for p in CONF_EVAL_DIR.glob("*.yaml"))
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
-    rows = []
-    with open(Path(path).expanduser(), encoding="utf-8") as f:
-        for i, line in enumerate(f):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as err:
-                    raise SuiteError(f"{path}:{i + 1}: not JSON ({err})") from err
-    return rows
+def read_suite_file(path: str | Path) -> list[tuple[str, dict]]:
+    """[(where, row)] with where = "FILE:LINE". A suite is an input, not a run's own output, so every
+    bad line is an error naming file and line (a cut-off last line too)."""
+    path = Path(path).expanduser()
+    try:
+        rows, torn = read_jsonl_numbered(path)
+    except OSError as err:
+        raise SuiteError(f"{path}: cannot read the suite ({err.strerror or err})") from None
+    except JsonlError as err:
+        raise SuiteError(str(err) + ("; save the suite as UTF-8" if "UTF-8" in err.problem else "")) from None
+    if torn:
+        last = path.read_bytes().count(b"\n") + 1
+        raise SuiteError(f"{path}:{last}: not JSON (the last line is cut off)")
+    return [(f"{path}:{line}", row) for line, row in rows]
 
 
 def _answer_str(value) -> str:
@@ -71,9 +75,14 @@ def _answer_str(value) -> str:
     return str(value).strip()
 
 
+def _scalar(value) -> bool:
+    return isinstance(value, (str, int, float)) and not isinstance(value, bool)
+
+
 def normalize_row(row: Mapping, index: int, source: str) -> dict:
     """Map a row with the usual column names (problem|question, answer|#### text|boxed solution, id)
-    to `{id, problem, answer, ...metadata}`; metadata keeps the other scalar columns."""
+    to `{id, problem, answer, ...metadata}`; metadata keeps the other scalar columns. `source` names
+    the row in errors ("FILE:LINE" or "HUB_ID row I")."""
     problem = row.get("problem", row.get("question"))
     answer = row.get("answer")
     if isinstance(answer, str) and "####" in answer:  # GSM8K's full solution text
@@ -82,8 +91,18 @@ def normalize_row(row: Mapping, index: int, source: str) -> dict:
         from numina_exp.grading import last_boxed
         answer = last_boxed(str(row["solution"]))
     if problem is None or answer is None:
-        raise SuiteError(f"{source} row {index}: needs a problem (or question) and an answer, got fields {sorted(row)}")
-    out = {"id": str(row["id"]) if row.get("id") is not None else f"{index}", "problem": str(problem), "answer": _answer_str(answer)}
+        raise SuiteError(f"{source}: needs a problem (or question) and an answer, got fields {sorted(row)}")
+    if not isinstance(problem, str) or not problem.strip():
+        raise SuiteError(f"{source}: the problem must be a non-empty string, got {problem!r}"[:300])
+    if not _scalar(answer) or (isinstance(answer, float) and answer != answer):
+        raise SuiteError(f"{source}: the answer must be a string or a number, got {type(answer).__name__} "
+                         f"{answer!r}"[:300] + " (a list or object cannot be graded)")
+    if not _answer_str(answer):
+        raise SuiteError(f"{source}: the answer is empty")
+    rid = row.get("id")
+    if rid is not None and not _scalar(rid):
+        raise SuiteError(f"{source}: id must be a string or a number, got {rid!r}"[:300])
+    out = {"id": str(rid) if rid is not None else f"{index}", "problem": problem, "answer": _answer_str(answer)}
     for k, v in row.items():
         if k not in _DROP_HUB_FIELDS and (v is None or isinstance(v, (str, int, float, bool, list))):
             out[k] = v
@@ -133,13 +152,13 @@ def load_suite(eval_cfg: Any) -> list[dict]:
         return rows
     if cfg.path:
         source = str(cfg.path)
-        raw = read_jsonl(source)
+        raw = read_suite_file(source)
     elif cfg.hub_id:
         source = str(cfg.hub_id)
-        raw = _load_hub(cfg)
+        raw = [(f"{source} row {i}", r) for i, r in enumerate(_load_hub(cfg))]
     else:
         raise SuiteError(f"eval={cfg.name} names no problems: set eval.path=FILE.jsonl or eval.hub_id")
-    rows = [normalize_row(r, i, source) for i, r in enumerate(raw)]
+    rows = [normalize_row(r, i, where) for i, (where, r) in enumerate(raw)]
     name = cfg.name if cfg.name != "???" else "jsonl"
     rows = [{**r, "suite": r.get("suite", name)} for r in rows]
     rows = _select(rows, cfg)

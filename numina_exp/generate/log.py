@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
-from ..core.io import JsonlError, append_jsonl, read_jsonl
+from ..core.io import JsonlError, append_jsonl, read_jsonl_numbered
 
 FIELDS = ("problem_id", "copy", "step", "text", "num_tokens", "finish_reason", "exec")
 
@@ -59,14 +59,48 @@ def as_log(log: Union[GenerationLog, str, os.PathLike, None]) -> GenerationLog:
     return log if isinstance(log, GenerationLog) else GenerationLog(log)
 
 
+class GenerationLogError(JsonlError):
+    """A generation-log line that is not in the format of docs/generation_log.md (names file and line)."""
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_generation_record(rec) -> str | None:
+    """What is wrong with one generation-log line (format: docs/generation_log.md), or None."""
+    if not isinstance(rec, dict):
+        return f"not a JSON object ({type(rec).__name__})"
+    missing = [k for k in ("problem_id", "copy", "step", "text") if k not in rec]
+    if missing:
+        return f"missing keys {missing}"
+    if not (isinstance(rec["problem_id"], str) or _is_int(rec["problem_id"])):
+        return f"problem_id must be a string, got {rec['problem_id']!r}"
+    for k in ("copy", "step"):
+        if not _is_int(rec[k]) or rec[k] < 0:
+            return f"{k} must be an integer >= 0, got {rec[k]!r}"
+    if not isinstance(rec["text"], str):
+        return f"text must be a string, got {type(rec['text']).__name__}"
+    if "num_tokens" in rec and not (_is_int(rec["num_tokens"]) and rec["num_tokens"] >= 0):
+        return f"num_tokens must be an integer >= 0, got {rec['num_tokens']!r}"
+    if "finish_reason" in rec and not isinstance(rec["finish_reason"], str):
+        return f"finish_reason must be a string, got {rec['finish_reason']!r}"
+    ex = rec.get("exec")
+    if ex is not None and not (isinstance(ex, dict) and isinstance(ex.get("status", ""), str)
+                               and isinstance(ex.get("feedback", ""), str)):
+        return f"exec must be null or {{\"status\": str, \"feedback\": str}}, got {ex!r}"[:300]
+    return None
+
+
 def read_generations(path: Union[str, os.PathLike]) -> list[dict]:
-    """All records in file order. A torn last line (a kill during a write) is skipped; any other bad
-    line raises numina_exp.core.io.JsonlError naming the file and line."""
+    """All records in file order. A torn last line (a kill during a write, also inside a multi-byte
+    character) is skipped; any other bad line (not JSON, a missing key, a wrong type) raises
+    GenerationLogError (a core.io.JsonlError) naming the file and line."""
     out = []
-    for i, rec in enumerate(read_jsonl(path), 1):
-        missing = [k for k in ("problem_id", "copy", "step", "text") if k not in rec]
-        if missing:
-            raise JsonlError(path, i, f"missing keys {missing} (a generations.jsonl line has problem_id, copy, step, text)")
+    for line, rec in read_jsonl_numbered(path)[0]:
+        problem = check_generation_record(rec)
+        if problem:
+            raise GenerationLogError(path, line, problem)
         rec["problem_id"] = str(rec["problem_id"])
         out.append(rec)
     return out

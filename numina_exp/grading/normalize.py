@@ -15,7 +15,8 @@ import re
 
 # Plain substring substitutions, applied in order (before the removals).
 _SUBSTITUTIONS: tuple[tuple[str, str], ...] = (
-    # QUIRK: articles are deleted anywhere in the string, even inside words ("banana " -> "ban").
+    # QUIRK: articles are deleted anywhere in the string, even inside words ("pan cake" -> "pcake",
+    # "banana " -> "banan").
     ("an ", ""),
     ("a ", ""),
     (".$", "$"),

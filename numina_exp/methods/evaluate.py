@@ -9,8 +9,15 @@ def run(cfg, run_dir):
     return evaluate(cfg, run_dir)
 
 
+def validate(cfg):
+    """Every suite row and replayed generation line, before any model loads (file and line named)."""
+    from ..evaluate.checks import check_inputs
+
+    check_inputs(cfg)
+
+
 METHOD = Method(
-    name="evaluate", run=run, needs=("decoding", "backend", "eval"),
+    name="evaluate", run=run, validate=validate, needs=("decoding", "backend", "eval"),
     consumes={"model": "model.path"}, produces={"eval": "results.json"},
     doc="decode an eval suite (greedy / maj@k / SC-TIR) and grade it",
 )

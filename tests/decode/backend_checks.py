@@ -67,3 +67,51 @@ def check_sc_tir_end_to_end(cfg_factory, backend, tmp_path, strategies=("sc_tir_
             assert res.generation_s > 0 and res.tokens == sum(r["num_tokens"] for r in recs)
             logs[(strategy, tuple(extra))] = sorted((r["copy"], r["step"], r["text"]) for r in recs)
     return logs
+
+
+GM_PROBLEMS = [{"id": "a", "problem": "What is 1+1?", "answer": "2"}, {"id": "b", "problem": "Find x if 2x = 10.", "answer": "5"},
+               {"id": "c", "problem": "What is 3*3?", "answer": "9"}]
+
+
+def check_greedy_and_maj_k(cfg_factory, backend, tmp_path, batch_independent_sampling=True):
+    """greedy and maj_k through a real model backend: the decoder's texts are the backend's own greedy /
+    seeded samples for each problem's rendered prompt (whatever the batching: vLLM seeds per request; hf
+    draws sampling noise per batch, so there only greedy texts are compared), one log line per sample,
+    the answer per copy is the boxed extraction of its text and the vote is over those answers."""
+    from omegaconf import OmegaConf
+
+    from numina_exp.decode import make_decoder, read_generations
+    from numina_exp.decode.voting import tally, vote_value
+    from numina_exp.grading import extract_answer
+
+    for strategy, k, temp in (("greedy", 1, 0.0), ("maj_k", 4, 1.0)):
+        cfg = OmegaConf.merge(cfg_factory(strategy, []), OmegaConf.from_dotlist(
+            [f"decoding.n={k}", f"decoding.temperature={temp}", "decoding.max_new_tokens=16", "decoding.m=1"]))
+        d = cfg.decoding
+        runs = []
+        for rep in range(2):
+            log = tmp_path / f"{strategy}{rep}.jsonl"
+            dec = make_decoder(cfg, backend=backend, executor=object())  # no code runs in greedy / maj_k
+            runs.append((list(dec.decode(GM_PROBLEMS, seed=11, gen_log=log)), read_generations(log)))
+        (results, recs), (again, _) = runs
+        assert [r.problem_id for r in results] == ["a", "b", "c"]
+        assert [[c.answer for c in r.copies] for r in results] == [[c.answer for c in r.copies] for r in again]
+        assert sorted((r["problem_id"], r["copy"], r["step"]) for r in recs) == \
+            sorted((p["id"], j, 0) for p in GM_PROBLEMS for j in range(k))
+        texts = {(r["problem_id"], r["copy"]): r["text"] for r in recs}
+        for p, res in zip(GM_PROBLEMS, results):
+            assert res.strategy == strategy and res.n == k and res.m == 1 and len(res.copies) == k
+            # the same request alone: the batch the decoder built did not change the samples
+            s = Sampling(n=k, temperature=temp, top_p=d.top_p, top_k=d.top_k, max_new_tokens=16, stop=list(d.stop),
+                         include_stop_in_output=d.include_stop_in_output, seed=11)
+            (alone,) = backend.generate([dec.prompt(p)], s, [GenKey(p["id"], 0, 0)])
+            if k == 1 or batch_independent_sampling:
+                assert [texts[(p["id"], j)] for j in range(k)] == [c.text for c in alone]
+                assert [c.tokens for c in res.copies] == [c.num_tokens for c in alone]
+            if k > 1:  # sampled, not k copies of one text
+                assert len({texts[(p["id"], j)] for j in range(k)}) > 1
+            for j, c in enumerate(res.copies):
+                assert c.answer == extract_answer(texts[(p["id"], j)], d.answer_rule)
+                assert c.tokens > 0
+            winner, votes, _ = tally([vote_value(c.answer, d) for c in res.copies], d, seed=11)
+            assert res.answer == winner and res.votes == votes

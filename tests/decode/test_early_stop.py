@@ -3,8 +3,8 @@ answer of the full run, and generates fewer tokens."""
 import random
 
 import pytest
-
 from decode_scripted import FakeExecutor, RecordingReplay, cfg_for, code, final
+
 from numina_exp.decode import make_decoder
 from numina_exp.decode.early_stop import can_change
 
@@ -94,3 +94,131 @@ def test_can_change_boundaries(tie_break):
     # nothing valid yet -> anything can happen; nothing unfinished -> nothing can
     assert can_change([((0, 0), None)], [(1, 1)], d)
     assert not can_change([((0, 0), None)], [], d)
+
+
+# --- boundaries: a rival that can exactly tie or overtake with the remaining copies -------------------------
+
+def _d(tie_break):
+    from types import SimpleNamespace
+    return SimpleNamespace(vote_equivalence="integer", tie_break=tie_break, integer_mode="round")
+
+
+@pytest.mark.parametrize("tie_break", ["first_seen", "smallest", "random"])
+def test_a_rival_that_can_overtake_by_one_keeps_the_problem_running(tie_break):
+    d = _d(tie_break)
+    leader = [((0, i), 5) for i in range(3)]
+    for c_v in range(0, 3):  # rival 7 holds c_v votes (finished after the leader); r = 4 - c_v remaining copies
+        fin = leader + [((1, 3 + i), 7) for i in range(c_v)]
+        r = 4 - c_v  # c_v + r = 4 = c_l + 1
+        unfinished = [(2, 10 + i) for i in range(r)]
+        assert can_change(fin, unfinished, d), (c_v, r)
+        # one copy fewer: the rival can at most tie (3 == 3), and only the tie-break decides
+        tie = can_change(fin, unfinished[1:], d) if r > 1 else None
+        if tie is not None:
+            assert tie == (tie_break != "first_seen"), (c_v, r)
+
+
+@pytest.mark.parametrize("tie_break", ["first_seen", "smallest", "random"])
+def test_exact_ties_under_each_tie_break(tie_break):
+    d = _d(tie_break)
+    fin = [((1, 0), 5), ((1, 1), 5), ((1, 2), 5), ((1, 3), 3)]  # 5 leads 3:1, first seen at (1, 0)
+    late = [(2, 4), (2, 5)]  # two copies that can only land after (1, 0): 3 can reach 3 == 3
+    early = [(0, 4), (2, 5)]  # one copy can still land before (1, 0): first-seen ties become winnable
+    assert can_change(fin, late, d) == (tie_break != "first_seen")  # smallest: 3 < 5 wins the tie
+    assert can_change(fin, early, d)
+    # a value not seen yet can tie too: 2 votes for 5, 2 copies left
+    fin2 = [((1, 0), 5), ((1, 1), 5), ((1, 2), None)]
+    assert can_change(fin2, [(2, 3), (2, 4)], d) == (tie_break != "first_seen")
+    assert can_change(fin2, [(0, 3), (2, 4)], d)
+    assert not can_change(fin2, [(2, 3)], d)  # 1 < 2 under any tie-break
+
+
+def _winners(pool_values, tie_break):
+    """The set of values the vote can return for this pool (several only for a random tie-break)."""
+    counts, first = {}, {}
+    for i, v in enumerate(pool_values):
+        if v is None:
+            continue
+        counts[v] = counts.get(v, 0) + 1
+        first.setdefault(v, i)
+    if not counts:
+        return {0}
+    top = max(counts.values())
+    tied = [v for v in counts if counts[v] == top]
+    if tie_break == "first_seen":
+        return {min(tied, key=first.get)}
+    if tie_break == "smallest":
+        return {min(tied)}
+    return set(tied)
+
+
+def _brute_force_changes(finished, unfinished, tie_break, m_end=2):
+    """True if some way for the unfinished copies to finish (any value among the seen ones, a new one or
+    none; landing as early as they can or at the very end) gives another winner than stopping now."""
+    import itertools
+    now = _winners([v for _, v in sorted(finished)], tie_break)
+    values = sorted({v for _, v in finished if v is not None}) + [9, None]  # 9: a value not seen yet
+    choices = [[((s, i), v) for s in sorted({step, m_end}) for v in values] for step, i in unfinished]
+    for outcome in itertools.product(*choices):
+        final = _winners([v for _, v in sorted(list(finished) + list(outcome))], tie_break)
+        if final != now:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("tie_break", ["first_seen", "smallest", "random"])
+def test_can_change_exhaustively_against_brute_force(tie_break):
+    """Every pool of up to 4 copies (answers 1/2/none at step 0/1, or still running at step 0/1/2):
+    whenever early stop would stop, no way of finishing the running copies changes the winner (lossless);
+    for first_seen the rule is also exact (it stops whenever stopping is safe)."""
+    import itertools
+    d = _d(tie_break)
+    states = [("fin", s, v) for s in (0, 1) for v in (1, 2, None)] + [("run", s, None) for s in (0, 1, 2)]
+    checked = stops = 0
+    for n in range(1, 5):
+        for combo in itertools.product(states, repeat=n):
+            finished = [((s, i), v) for i, (kind, s, v) in enumerate(combo) if kind == "fin"]
+            unfinished = [(s, i) for i, (kind, s, v) in enumerate(combo) if kind == "run"]
+            may = can_change(finished, unfinished, d)
+            if not may:
+                stops += 1
+                assert not _brute_force_changes(finished, unfinished, tie_break), (finished, unfinished)
+            elif tie_break == "first_seen":
+                assert _brute_force_changes(finished, unfinished, tie_break), (finished, unfinished)
+            checked += 1
+    assert checked == sum(9 ** n for n in range(1, 5)) and stops > 500
+
+
+def _full_and_early(script, n, m, opts):
+    from decode_scripted import records
+    problems = [{"id": "p", "problem": "Scripted problem?"}]
+    recs = records(script, pid="p")
+    return (_decode(recs, problems, n, m, opts + ["decoding.early_stop=none"])["p"],
+            _decode(recs, problems, n, m, opts + ["decoding.early_stop=lossless"])["p"])
+
+
+@pytest.mark.parametrize("tie_break, rival, full_answer", [
+    ("first_seen", "7", "7"),  # 4 late copies outvote 3 early ones
+    ("smallest", "7", "7"),
+    ("smallest", "3", "3"),
+])
+def test_decoder_does_not_stop_while_the_last_copies_can_overtake(tie_break, rival, full_answer):
+    # copies 0-2 answer 5 at step 1; copies 3-6 answer the rival at step 2 (after more code)
+    script = {c: [code(), final("5")] for c in range(3)}
+    script.update({c: [code(), code(), final(rival)] for c in range(3, 7)})
+    for extra in ([], ["decoding.pipelining=true"]):
+        opts = [f"decoding.tie_break={tie_break}", *extra]
+        full, early = _full_and_early(script, 7, 3, opts)
+        assert str(full.answer) == full_answer and str(early.answer) == full_answer
+        assert not early.early_stopped
+
+
+@pytest.mark.parametrize("tie_break, expect_stop", [("first_seen", True), ("smallest", False)])
+def test_decoder_tie_with_the_remaining_copies(tie_break, expect_stop):
+    """3 copies answer 5 at step 1, 3 more answer 3 at step 2: a 3:3 tie. first_seen keeps 5 (seen first):
+    stopping after step 1 is safe; smallest would pick 3: it must not stop."""
+    script = {c: [code(), final("5")] for c in range(3)}
+    script.update({c: [code(), code(), final("3")] for c in range(3, 6)})
+    full, early = _full_and_early(script, 6, 3, [f"decoding.tie_break={tie_break}"])
+    assert early.answer == full.answer == (5 if tie_break == "first_seen" else 3)
+    assert early.early_stopped == expect_stop

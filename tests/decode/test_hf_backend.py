@@ -51,3 +51,8 @@ def test_static_cache_same_greedy_text(hf_backend):
 def test_sc_tir_end_to_end_with_code_execution(hf_backend, tmp_path):
     check_sc_tir_end_to_end(_cfg, hf_backend, tmp_path, strategies=[
         ("sc_tir_numina", []), ("sc_tir", ["decoding.pipelining=true", "decoding.early_stop=none"])])
+
+
+def test_greedy_and_maj_k_decode(hf_backend, tmp_path):
+    from backend_checks import check_greedy_and_maj_k
+    check_greedy_and_maj_k(_cfg, hf_backend, tmp_path, batch_independent_sampling=False)

@@ -51,3 +51,8 @@ def test_sc_tir_end_to_end_with_code_execution(vllm_backend, tmp_path):
     # per-request seeds: the pipelined run (requests streamed through the engine) generates the same texts
     barrier, pipelined = logs.values()
     assert barrier == pipelined
+
+
+def test_greedy_and_maj_k_decode(vllm_backend, tmp_path):
+    from backend_checks import check_greedy_and_maj_k
+    check_greedy_and_maj_k(_cfg, vllm_backend, tmp_path)

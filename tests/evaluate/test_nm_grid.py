@@ -67,3 +67,85 @@ def test_compute_grid_over_records_and_outputs(tmp_path):
     assert g1["accuracy"][0][0] == pytest.approx(0.5, abs=0.2)  # n=1, m=1: 3 of 6 copies give the gold
     files = write_grid(g1, tmp_path)
     assert files["png"].stat().st_size > 1000 and "| n \\ m |" in grid_markdown(g1)
+
+
+# --- cross-check against real re-decoding: the decoder over the replay backend at smaller n and m ---------
+
+class _FixedOrder:
+    """An rng whose only permutation is the given one: the grid's draw becomes one chosen subset."""
+
+    def __init__(self, perm):
+        self.perm = np.asarray(perm)
+
+    def permutation(self, n):
+        assert n == len(self.perm)
+        return self.perm
+
+
+def test_grid_cells_equal_real_re_decoding_of_every_subset_and_depth():
+    """Record one sc_tir_numina pass at N=5, M=4 (the real decoder over replayed texts), then for EVERY
+    subset of the copies and every depth m re-decode for real at width |subset| and depth m from a replay
+    file holding only those copies (in their order): the grid's cell for that subset and m must equal the
+    re-decoded result problem by problem; the grid's bootstrap mean must match the exact mean over all
+    subsets."""
+    from itertools import combinations
+
+    from eval_scripted import replay_lines
+    from helpers import compose_cfg
+    from omegaconf import OmegaConf
+
+    from numina_exp.decode import make_decoder
+    from numina_exp.evaluate.seed_loop import default_grade, grade_record
+    from numina_exp.generate.replay import ReplayBackend
+    from numina_exp.grading import aimo_integer
+
+    N, M = 5, 4
+    rows = [{"id": f"p{i}", "problem": f"Problem {i}?", "answer": str(g)}
+            for i, g in enumerate([7, 11, 13, 42, 5, 100])]
+    lines = replay_lines(rows, n=N, m=M, p_correct=0.45)
+    base = compose_cfg(["decoding=sc_tir_numina", "backend=replay", "backend.path=unused.jsonl"])
+
+    cfgs = {}
+
+    def decode(recs, n, m):
+        if (n, m) not in cfgs:
+            cfgs[n, m] = OmegaConf.merge(base, OmegaConf.from_dotlist([f"decoding.n={n}", f"decoding.m={m}"]))
+        dec = make_decoder(cfgs[n, m], backend=ReplayBackend(records=recs), executor=_NoExecutor())
+        by_id = {r["id"]: r for r in rows}
+        return {res.problem_id: grade_record(res.to_json(), by_id[res.problem_id], 0, "integer", default_grade)
+                for res in dec.decode(rows, seed=0)}
+
+    full = decode(lines, N, M)
+    exact = np.zeros((N, M))
+    varied = set()
+    for n in range(1, N + 1):
+        subsets = list(combinations(range(N), n))
+        for subset in subsets:
+            remap = {old: new for new, old in enumerate(subset)}
+            recs = [{**r, "copy": remap[r["copy"]]} for r in lines if r["copy"] in remap]
+            perm = list(subset) + [c for c in range(N) if c not in subset]
+            for m in range(1, M + 1):
+                real = decode(recs, n, m)
+                for pid, rec in full.items():
+                    gold = rec["gold"]
+                    cell = problem_grid(rec["copies"], lambda rep, g=gold: default_grade(rep, g, "integer"),
+                                        default_grade(0, gold, "integer"), [n], M, draws=1, rng=_FixedOrder(perm),
+                                        key=aimo_integer)[0, m - 1]
+                    assert cell == float(real[pid]["correct"]), (pid, subset, m, real[pid]["answer"])
+                    exact[n - 1, m - 1] += real[pid]["correct"] / (len(subsets) * len(rows))
+                    varied.add((pid, real[pid]["correct"]))
+    assert len(varied) > len(rows)  # some problems are right for some subsets and wrong for others
+    grid = compute_grid(list(full.values()), kind="integer", m_max=M, draws=800, seed=1)
+    # bootstrap noise: a cell's standard error is at most 0.5 / sqrt(800) = 0.018; 3 sigma
+    assert np.allclose(grid["accuracy"], exact, atol=0.055), (np.round(grid["accuracy"], 3), np.round(exact, 3))
+    assert grid["accuracy"][-1][-1] == pytest.approx(exact[-1, -1])  # the full cell is the run itself
+
+
+class _NoExecutor:
+    """Every execution result is in the replay file: running code here would be a bug."""
+
+    def run(self, codes):
+        raise AssertionError(f"unexpected execution of {codes}")
+
+    def submit(self, code):
+        raise AssertionError(f"unexpected execution of {code}")
