@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY ?= 1
 export WANDB_MODE ?= offline
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: install test test-all demo demo-real bench clean
+.PHONY: install lint test test-all demo demo-real bench clean
 
 install: $(STAMP)
 
@@ -45,7 +45,12 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PY) -c "import torch, sys; sys.exit('a CUDA torch was installed' if torch.version.cuda else 0)"
 	touch $(STAMP)
 
-test: install
+# Lint first (seconds): ruff, and the import-layer contracts of docs/architecture.md (pyproject.toml).
+lint: install
+	$(PY) -m ruff check numina_exp tests benchmarks scripts
+	$(VENV)/bin/lint-imports
+
+test: lint
 	$(PY) -m pytest -q
 
 # Everything, including tests marked slow.

@@ -279,7 +279,7 @@ def check_eval(cfg: DictConfig) -> None:
         conf_eval = Path(__file__).resolve().parents[1] / "conf" / "eval"
         for member in e.suites:
             if not (conf_eval / f"{member}.yaml").is_file():
-                raise ConfigError("eval.suites", f"unknown member suite {member!r}", f"use names of conf/eval/*.yaml")
+                raise ConfigError("eval.suites", f"unknown member suite {member!r}", "use names of conf/eval/*.yaml")
     elif not e.hub_id:
         raise ConfigError("eval.path", f"eval={e.name} names no problems", "set eval.path=FILE.jsonl (id, problem, answer per line)")
     if e.nm_grid and cfg.decoding.strategy not in ("sc_tir", "sc_tir_numina", "maj_k"):

@@ -50,8 +50,10 @@ def interrupted_note(store: ResultStore, total: int) -> None:
 def run(cfg: DictConfig, run_dir: Path, decoder=None) -> dict:
     """Evaluate cfg.eval with cfg.decoding over each of cfg.eval.seeds; returns the summary."""
     from numina_exp.core.rundir import lock_run_dir
-    from numina_exp.report.eval_report import summarize, write_report
+    from numina_exp.report.eval_report import write_report
     from numina_exp.report.tracking import Tracker
+
+    from .summary import summarize
 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -94,7 +94,9 @@ def _unsharded_plan(plan: dict) -> dict:
 def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     """Merge complete shards into out_dir (per_problem.jsonl, generations logs, eval_plan.json,
     results.json, nm_grid.*, report.md, shards.json); returns the summary."""
-    from numina_exp.report.eval_report import summarize, write_report
+    from numina_exp.report.eval_report import write_report
+
+    from .summary import summarize
 
     if not shard_dirs:
         raise ShardError("no shard run dirs found (a shard holds shard.json; pass shard dirs or their sweep dir)")

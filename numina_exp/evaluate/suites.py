@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import numina_exp.config  # noqa: F401  registers the ${pkg:...} resolver
 from numina_exp.config.eval import EvalConfig
-from numina_exp.core.io import JsonlError, read_jsonl_numbered
+from numina_exp.core.io import JsonlError, read_jsonl, read_jsonl_numbered
 
 CONF_EVAL_DIR = Path(__file__).resolve().parents[1] / "conf" / "eval"
 _DROP_HUB_FIELDS = {"solution", "messages", "question", "problem", "answer", "id"}

@@ -1,8 +1,6 @@
 """HF transformers backend with the tiny model: the same checks as vLLM."""
 import pytest
-
-from backend_checks import (check_distinct_samples, check_greedy_deterministic, check_sc_tir_end_to_end,
-                            check_stop_string)
+from backend_checks import check_distinct_samples, check_greedy_deterministic, check_sc_tir_end_to_end, check_stop_string
 from helpers import compose_cfg
 
 OVERRIDES = ["scale=cpu", "model=tiny_llama", "backend=hf", "backend.batch_size=8"]
@@ -36,8 +34,9 @@ def test_greedy_deterministic(hf_backend):
 
 
 def test_static_cache_same_greedy_text(hf_backend):
-    from numina_exp.generate.base import Sampling
     from backend_checks import PROMPTS
+
+    from numina_exp.generate.base import Sampling
     s = Sampling(n=1, temperature=0.0, max_new_tokens=16)
     dynamic = hf_backend.generate(PROMPTS, s)
     hf_backend.static_cache = True

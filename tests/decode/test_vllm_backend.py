@@ -3,9 +3,7 @@ import os
 import time
 
 import pytest
-
-from backend_checks import (check_distinct_samples, check_greedy_deterministic, check_sc_tir_end_to_end,
-                            check_stop_string)
+from backend_checks import check_distinct_samples, check_greedy_deterministic, check_sc_tir_end_to_end, check_stop_string
 from helpers import compose_cfg
 
 OVERRIDES = ["scale=cpu", "model=tiny_llama", "backend=vllm", "backend.enforce_eager=true", "backend.max_model_len=1024"]

@@ -4,7 +4,8 @@ from math import comb
 import numpy as np
 import pytest
 
-from numina_exp.evaluate.nm_grid import compute_grid, grid_markdown, problem_grid, write_grid
+from numina_exp.evaluate.nm_grid import compute_grid, problem_grid
+from numina_exp.report.nm_grid_view import grid_markdown, write_grid
 
 
 def _copies(spec):
