@@ -1,5 +1,5 @@
 """method=merge through the real CLI: bad input refused before anything loads, a merge of run
-directories, and (slow) the acceptance pipeline SFT + KTO stand-in -> TIES -> SC-TIR evaluation."""
+directories, and (slow) the acceptance pipeline SFT -> samples -> KTO -> TIES -> SC-TIR evaluation."""
 from __future__ import annotations
 
 import json
@@ -59,11 +59,11 @@ def test_acceptance_merge_sft_kto_ties_end_to_end(tmp_path):
                    env={"NUMINA_EXP_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     stages = json.loads((run / "pipeline.json").read_text())
-    assert [(s["stage"], s["method"]) for s in stages] == [("stage2_tir", "sft"), ("kto", "sft"), ("merge", "merge"),
-                                                           ("eval_sc_tir", "evaluate")]
-    lineage = json.loads((run / "2_merge" / "final" / "lineage.json").read_text())
-    assert [i["path"] for i in lineage["inputs"]] == [str(run / "0_stage2_tir" / "final"), str(run / "1_kto" / "final")]
+    assert [(s["stage"], s["method"]) for s in stages] == [("stage2_tir", "sft"), ("sample_from_sft", "sample"), ("kto", "kto"),
+                                                           ("merge", "merge"), ("eval_sc_tir", "evaluate")]
+    lineage = json.loads((run / "3_merge" / "final" / "lineage.json").read_text())
+    assert [i["path"] for i in lineage["inputs"]] == [str(run / "0_stage2_tir" / "final"), str(run / "2_kto" / "final")]
     assert lineage["method"] == "ties" and lineage["base_model"]["resolved_as"] == "tiny_twin"
-    ev = run / "3_eval_sc_tir"
-    assert yaml.safe_load((ev / "resolved_config.yaml").read_text())["model"]["path"] == str(run / "2_merge" / "final")
+    ev = run / "4_eval_sc_tir"
+    assert yaml.safe_load((ev / "resolved_config.yaml").read_text())["model"]["path"] == str(run / "3_merge" / "final")
     assert json.loads((ev / "results.json").read_text())["problems"] == 16 and (ev / "report.md").exists()

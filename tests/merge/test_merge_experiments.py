@@ -33,11 +33,17 @@ def test_merge_pipelines_plan(experiment, scale, tmp_path):
     stages = {s.name: s for s in _plan([f"experiment={experiment}", f"scale={scale}"], tmp_path)}
     merge = stages["merge"].cfg.merge
     assert merge.method == method and merge.base_model == "deepseek-ai/deepseek-math-7b-base"
+    index = {name: i for i, name in enumerate(stages)}
     if wired:  # the pipeline feeds the stages' final/ dirs
-        assert list(merge.models) == [str(tmp_path / f"{i}_{n}" / "final") for i, n in enumerate(wired)]
+        assert list(merge.models) == [str(tmp_path / f"{index[n]}_{n}" / "final") for n in wired]
+        # the KTO stage is the real chain: it trains on the sample stage's labelled copies, from the SFT model
+        kto, sample = stages["kto"].cfg, stages["sample_from_sft"].cfg
+        assert kto.method.name == "kto" and sample.method.name == "sample" and sample.sample.reference == "all_wrong"
+        assert sample.model.path == kto.train.init_from == str(tmp_path / "0_stage2_tir" / "final")
+        assert kto.data.path.startswith(str(tmp_path / f"{index['sample_from_sft']}_sample_from_sft"))
     else:  # a stage name and a hub id, resolved when the merge runs
         assert list(merge.models) == ["stage2_tir", "deepseek-ai/deepseek-math-7b-rl"]
-    assert stages["eval_sc_tir"].cfg.model.path == str(tmp_path / "2_merge" / "final" if wired else tmp_path / "1_merge" / "final")
+    assert stages["eval_sc_tir"].cfg.model.path == str(tmp_path / f"{index['merge']}_merge" / "final")
 
 
 def test_quantize_pipeline_plans_with_the_hf_backend(tmp_path):
