@@ -283,17 +283,8 @@ class Zygote:
             if not ready and status is not None:
                 break
             for fd in ready:
-                if fd == pidfd:
-                    continue
-                data = os.read(fd, 1 << 16)
-                if not data:
-                    open_fds.remove(fd)
-                    continue
-                room = cap - len(bufs[fd])
-                if len(data) > room:
-                    truncated = True
-                    data = data[:max(room, 0)]
-                bufs[fd] += data
+                if fd != pidfd:
+                    truncated |= _read_some(fd, bufs, cap, open_fds)
         wall = time.monotonic() - t0
         if status is None:
             _kill_group(pid)
@@ -358,16 +349,23 @@ def _drain(bufs: dict, cap: int, limit_s: float = 2.0) -> bool:
             break
         ready, _, _ = select.select(open_fds, [], [], left)
         for fd in ready:
-            data = os.read(fd, 1 << 16)
-            if not data:
-                open_fds.remove(fd)
-                continue
-            room = cap - len(bufs[fd])
-            if len(data) > room:
-                truncated = True
-                data = data[:max(room, 0)]
-            bufs[fd] += data
+            truncated |= _read_some(fd, bufs, cap, open_fds)
     return truncated
+
+
+def _read_some(fd: int, bufs: dict, cap: int, open_fds: list) -> bool:
+    """One read from a ready pipe into bufs[fd], keeping at most `cap` bytes (True if some were cut); at
+    EOF the fd leaves `open_fds`."""
+    data = os.read(fd, 1 << 16)
+    if not data:
+        open_fds.remove(fd)
+        return False
+    room = cap - len(bufs[fd])
+    if len(data) > room:
+        bufs[fd] += data[:max(room, 0)]
+        return True
+    bufs[fd] += data
+    return False
 
 
 def _empty_dir(d: str, keep: tuple) -> None:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import descendants
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -68,23 +69,6 @@ def test_rloo_zero3_two_cpu_processes(tmp_path):
     assert all(p.numel() > 0 for p in model.parameters())  # gathered, not ZeRO-3 partitions
 
 
-def _descendants(pid: int) -> list[int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()
-            except OSError:
-                continue
-            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        kids = parents.get(todo.pop(), [])
-        out += kids
-        todo += kids
-    return out
-
-
 @pytest.mark.slow
 def test_grpo_resume_after_kill(tmp_path):
     args = ["+experiment=grpo_tir", *SMALL, "train.max_steps=6", "train.save_steps=2", "train.save_total_limit=null",
@@ -97,7 +81,7 @@ def test_grpo_resume_after_kill(tmp_path):
     while time.time() < deadline and proc.poll() is None and not (ckpt / "trainer_state.json").exists():
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before it could be killed:\n" + open(log.name).read()[-5000:]
-    for pid in [proc.pid] + _descendants(proc.pid):  # the entrypoint, its sandbox zygotes and grader workers
+    for pid in [proc.pid] + descendants(proc.pid):  # the entrypoint, its sandbox zygotes and grader workers
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:

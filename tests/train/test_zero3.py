@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import yaml
+from helpers import descendants
 
 from .conftest import PY, REPO, TINY, metrics, run_cli, wait_for_checkpoint
 
@@ -28,23 +29,6 @@ def test_zero3_two_cpu_processes_saves_full_checkpoint(tmp_path):
     assert model.get_input_embeddings().weight.shape[1] == 128
 
 
-def _descendants(pid: int) -> list[int]:
-    parents = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = open(f"/proc/{entry}/stat").read()
-            except OSError:
-                continue
-            parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    out, todo = [], [pid]
-    while todo:
-        kids = parents.get(todo.pop(), [])
-        out += kids
-        todo += kids
-    return out
-
-
 def test_zero3_resume_after_kill(tmp_path):
     args = [*ZERO3, "train.max_steps=12", "data.max_rows=200", "train.save_steps=2", "train.save_total_limit=null",
             "train.eval_each_epoch=false", f"hydra.run.dir={tmp_path}"]
@@ -54,7 +38,7 @@ def test_zero3_resume_after_kill(tmp_path):
     wait_for_checkpoint(proc, ckpts / "checkpoint-2", timeout=500)
     assert proc.poll() is None, "the run ended before it could be killed:\n" + open(out.name).read()[-5000:]
     # The entrypoint, accelerate and both workers (torch's elastic agent puts workers in their own sessions).
-    family = [proc.pid] + _descendants(proc.pid)
+    family = [proc.pid] + descendants(proc.pid)
     for pid in family:
         try:
             os.kill(pid, signal.SIGKILL)
