@@ -1,6 +1,9 @@
 """Grading throughput: 5000 MATH reference answers and 1055+1055 ToRA GSM8K completions.
 
-    OMP_NUM_THREADS=1 python benchmarks/grading.py [--data ../shared/data] [--workers 2]
+    OMP_NUM_THREADS=1 python benchmarks/grading.py --data DIR [--workers 2]
+
+DIR holds a local copy of the public MATH test set (math_test.jsonl) and ToRA's GSM8K outputs
+(or set NUMINA_SOURCE_DATA); without one the benchmark says so and exits.
 
 Prints a markdown table (answers/s and totals). "forced" rows bypass the string fast path and
 send every pair through math-verify in the worker pool (a fresh pool: no cache, startup included).
@@ -38,10 +41,14 @@ def _run(name, texts, golds, rule, workers, fast_path):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    default = Path(__file__).resolve().parents[2] / "shared" / "data"
-    ap.add_argument("--data", type=Path, default=Path(os.environ.get("NUMINA_SHARED_DATA", default)))
+    ap.add_argument("--data", type=Path, default=os.environ.get("NUMINA_SOURCE_DATA"))
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    if args.data is None or not (Path(args.data) / "math_test.jsonl").is_file():
+        print("grading benchmark skipped: give --data DIR (or NUMINA_SOURCE_DATA) holding math_test.jsonl and "
+              "ToRA's GSM8K outputs")
+        return
+    args.data = Path(args.data)
     math_rows = _rows(args.data / "math_test.jsonl")
     jobs = [("MATH test reference (boxed)", [r["solution"] for r in math_rows],
              [r["answer"] for r in math_rows], "boxed")]
