@@ -48,3 +48,14 @@ def descendants(pid: int) -> list[int]:
         out += kids
         todo += kids
     return out
+
+
+def strip_timing(obj):
+    """A run's records without their timings (TIMING_KEYS and the summary's `timing`), for comparing runs."""
+    from numina_exp.evaluate.runner import TIMING_KEYS
+
+    if isinstance(obj, dict):
+        return {k: strip_timing(v) for k, v in obj.items() if k not in TIMING_KEYS and k != "timing"}
+    if isinstance(obj, list):
+        return [strip_timing(v) for v in obj]
+    return obj

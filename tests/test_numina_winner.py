@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import CONF, REPO, run_cli
+from helpers import CONF, REPO, run_cli, strip_timing
 
 pytestmark = pytest.mark.slow  # the whole recipe twice on tiny twins: several minutes on 2 cores
 HAS_GPTQ = (CONF / "experiment" / "gptq8.yaml").is_file()
@@ -24,7 +24,6 @@ ARGS = ["+experiment=numina_winner", "scale=cpu",
 # Until the quantize stage exists the resume test runs the winner's other stages (same pipeline code).
 if not HAS_GPTQ:
     ARGS.append("pipeline.stages=[stage1_cot,stage2_tir,{experiment:eval_sc_tir_numina,overrides:['backend=hf']}]")
-TIMING = {"generation_s", "execution_s", "other_s", "wall_s", "exec_cpu_s", "seconds", "timing"}
 
 
 def _stage_dir(run: Path, name: str) -> Path:
@@ -33,19 +32,11 @@ def _stage_dir(run: Path, name: str) -> Path:
     return found[0]
 
 
-def _strip(obj):
-    if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k not in TIMING}
-    if isinstance(obj, list):
-        return [_strip(v) for v in obj]
-    return obj
-
-
 def _results(run: Path) -> dict:
     ev = _stage_dir(run, "eval_sc_tir_numina")
     per_problem = [json.loads(line) for line in (ev / "per_problem.jsonl").read_text().splitlines() if line.strip()]
     return {"answers": [(r["problem_id"], r["seed"], r["answer"], r["votes"]) for r in per_problem],
-            "per_problem": _strip(per_problem),
+            "per_problem": strip_timing(per_problem),
             "accuracy": json.loads((ev / "results.json").read_text())["per_seed"],
             "quantized": json.loads((_stage_dir(run, "gptq8") / "final" / "config.json").read_text()).get("quantization_config")
             if HAS_GPTQ else None}

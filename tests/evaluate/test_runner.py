@@ -10,20 +10,10 @@ from pathlib import Path
 
 import pytest
 from eval_scripted import ScriptedDecoder, replay_lines, write_jsonl
-from helpers import REPO, compose_cfg, run_cli
+from helpers import REPO, compose_cfg, run_cli, strip_timing
 
 from numina_exp.evaluate import load_suite, suite_config
-from numina_exp.evaluate.runner import TIMING_KEYS, run
-
-ROOT_TIMING = ("timing",)
-
-
-def _strip(obj):
-    if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k not in TIMING_KEYS and k not in ROOT_TIMING}
-    if isinstance(obj, list):
-        return [_strip(v) for v in obj]
-    return obj
+from numina_exp.evaluate.runner import run
 
 
 def _lines(path: Path) -> list:
@@ -32,8 +22,8 @@ def _lines(path: Path) -> list:
 
 def _outputs(run_dir: Path) -> dict:
     """Everything a run produced, timings removed (the only run-to-run difference)."""
-    out = {"per_problem": _strip(_lines(run_dir / "per_problem.jsonl")),
-           "results": _strip(json.loads((run_dir / "results.json").read_text()))}
+    out = {"per_problem": strip_timing(_lines(run_dir / "per_problem.jsonl")),
+           "results": strip_timing(json.loads((run_dir / "results.json").read_text()))}
     for p in sorted(run_dir.glob("generations*.jsonl")) + [run_dir / "nm_grid.json"]:
         if p.exists():
             out[p.name] = p.read_bytes()

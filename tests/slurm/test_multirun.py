@@ -6,25 +6,17 @@ from pathlib import Path
 
 import pytest
 from eval_scripted import replay_lines, write_jsonl
-from helpers import compose_cfg, run_cli
+from helpers import compose_cfg, run_cli, strip_timing
 
 from numina_exp.evaluate import load_suite, suite_config
-from numina_exp.evaluate.runner import TIMING_KEYS, run
+from numina_exp.evaluate.runner import run
 
 WIDTHS = (2, 4)
 
 
-def _strip(obj):
-    if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k not in TIMING_KEYS and k != "timing"}
-    if isinstance(obj, list):
-        return [_strip(v) for v in obj]
-    return obj
-
-
 def _outputs(run_dir: Path) -> dict:
     lines = [json.loads(line) for line in (run_dir / "per_problem.jsonl").read_text().splitlines() if line.strip()]
-    return {"per_problem": _strip(lines), "results": _strip(json.loads((run_dir / "results.json").read_text())),
+    return {"per_problem": strip_timing(lines), "results": strip_timing(json.loads((run_dir / "results.json").read_text())),
             "generations": (run_dir / "generations.jsonl").read_bytes()}
 
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 from eval_scripted import replay_lines, write_jsonl
-from helpers import REPO, compose_cfg, run_cli
+from helpers import REPO, compose_cfg, run_cli, strip_timing
 
 from numina_exp.config import ConfigError
 from numina_exp.config.validate import validate
 from numina_exp.core.rundir import prepare_run
 from numina_exp.evaluate import load_suite, suite_config
-from numina_exp.evaluate.runner import TIMING_KEYS, run
+from numina_exp.evaluate.runner import run
 from numina_exp.evaluate.shard import ShardError, find_shards, merge_shards, shard_bounds
 
 
@@ -24,17 +24,9 @@ def _run(overrides: list[str], run_dir: Path) -> None:
     run(cfg, run_dir)
 
 
-def _strip(obj):
-    if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k not in TIMING_KEYS and k != "timing"}
-    if isinstance(obj, list):
-        return [_strip(v) for v in obj]
-    return obj
-
-
 def _outputs(run_dir: Path) -> dict:
     lines = [json.loads(line) for line in (run_dir / "per_problem.jsonl").read_text().splitlines() if line.strip()]
-    out = {"per_problem": _strip(lines), "results": _strip(json.loads((run_dir / "results.json").read_text())),
+    out = {"per_problem": strip_timing(lines), "results": strip_timing(json.loads((run_dir / "results.json").read_text())),
            "eval_plan": json.loads((run_dir / "eval_plan.json").read_text())}
     for p in sorted(run_dir.glob("generations*.jsonl")) + [run_dir / "nm_grid.json"]:
         out[p.name] = p.read_bytes() if p.exists() else None
