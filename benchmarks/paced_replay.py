@@ -85,5 +85,5 @@ class PacedStreamer:
         self.live = keep
         return [(key, Completion(c.text, c.num_tokens, c.finish_reason)) for key, c, _ in done]
 
-    def cancel(self) -> None:
-        self.live = []
+    def cancel(self, problem_id=None) -> None:
+        self.live = [] if problem_id is None else [r for r in self.live if r[0].problem_id != problem_id]

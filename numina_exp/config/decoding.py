@@ -42,3 +42,8 @@ class DecodingConfig:
     early_stop_posterior: str = "beta"  # beta | dirichlet
     early_stop_prior: float = 1.0  # pseudo-count per answer (and the beta's runner-up when none)
     pipelining: bool = False  # run a copy's code while other copies still generate
+    # SC-TIR: problems decoded at once through one engine, their copies sharing its batches (a window:
+    # a finished problem's slot goes to the next). Decisions and votes are per problem, and with
+    # per-request seeds (vllm, replay) the texts equal decoding one problem at a time; hf samples
+    # depend on the batch. 1 is the notebook (one problem, N copies). Per-problem seconds overlap.
+    problems_in_flight: int = 1

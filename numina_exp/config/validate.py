@@ -161,6 +161,10 @@ def check_decoding(cfg: DictConfig) -> None:
         if len(d.stop) > 1:
             raise ConfigError("decoding.stop", f"SC-TIR uses one stop string (the code-output request), got {list(d.stop)}",
                               'use e.g. decoding.stop=["```output\\n"]')
+    _positive("decoding.problems_in_flight", d.problems_in_flight)
+    if d.problems_in_flight > 1 and d.strategy not in ("sc_tir", "sc_tir_numina"):
+        raise ConfigError("decoding.problems_in_flight", f"{d.strategy} already batches problems (backend.batch_size prompts per generate call)",
+                          "set decoding.problems_in_flight=1")
     if d.strategy in ("greedy", "maj_k") and (d.early_stop or d.pipelining):
         raise ConfigError("decoding.early_stop", f"{d.strategy} runs no code and has a single step: early_stop/pipelining are SC-TIR options",
                           "use decoding=sc_tir, or set decoding.early_stop=none decoding.pipelining=false")
@@ -251,6 +255,10 @@ def check_eval(cfg: DictConfig) -> None:
     e = cfg.eval
     _one_of("eval.answer_kind", e.answer_kind, ["integer", "numeric", "math"])
     _one_of("eval.mode", e.mode, ["suite", "kaggle_sim"])
+    if e.mode == "kaggle_sim" and int(cfg.decoding.get("problems_in_flight", 1)) > 1:
+        raise ConfigError("decoding.problems_in_flight", "eval.mode=kaggle_sim replays problems one at a time under one "
+                          "budget and costs each from its own seconds, which overlap when problems share the engine",
+                          "set decoding.problems_in_flight=1 for kaggle_sim")
     _one_of("eval.policy", e.policy, ["fixed", "even_split", "adaptive"])
     for p in e.policies:
         _one_of("eval.policies", p, ["fixed", "even_split", "adaptive"])

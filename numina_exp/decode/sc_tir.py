@@ -17,6 +17,7 @@ copy that asked for it runs, then the next step (a barrier after each step).
 """
 from __future__ import annotations
 
+import itertools
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
@@ -56,8 +57,13 @@ def _exec_record(result) -> dict:
 class _Problem:
     """One problem's copies and the per-copy decisions; shared by the barrier and pipelined loops."""
 
-    def __init__(self, dec, problem: dict, seed: int):
+    def __init__(self, dec, problem: dict, seed: int, order: int = 0):
         self.dec = dec
+        self.order = order  # position in the input (results are yielded in input order)
+        self.t0 = time.perf_counter()
+        self.wall = 0.0
+        self.rounds = 0  # barrier: steps taken by this problem's loop
+        self.lines: list = []  # generation-log lines, written just before the problem's result is yielded
         d = self.d = dec.dcfg
         self.pid = problem["id"]
         self.problem = problem
@@ -85,8 +91,11 @@ class _Problem:
         return self.dec.backend.recorded_exec(key)
 
     def log(self, key: GenKey, comp, exec_rec=None):
-        self.log_sink.append(key.problem_id, key.copy, key.step, comp.text, comp.num_tokens,
-                             comp.finish_reason, exec_rec)
+        self.lines.append((key.problem_id, key.copy, key.step, comp.text, comp.num_tokens,
+                           comp.finish_reason, exec_rec))
+
+    def finish(self) -> None:
+        self.wall = time.perf_counter() - self.t0
 
     def after_generation(self, c: _Copy, comp) -> Optional[str]:
         """Apply the five rules to copy `c` after its generation `comp` of step c.step.
@@ -191,78 +200,126 @@ class _Problem:
             early_stopped=self.early_stopped, n=self.n, m=self.m, gold=self.problem.get("answer"))
 
 
-def _run_barrier(p: _Problem) -> None:
-    backend = p.dec.backend
-    for _step in range(p.m):
-        active = [c for c in p.copies if c.active]
-        if not active:
-            break
-        t = time.perf_counter()
-        outs = backend.generate([p.prompt + c.text for c in active], p.sampling, [p.key(c) for c in active])
-        p.clock.gen += time.perf_counter() - t
-        to_run = []
-        for c, comps in zip(active, outs):
-            code = p.after_generation(c, comps[0])
-            if code is not None:
-                rec = p.recorded_exec(p.key(c))
-                if rec is not None:
-                    p.after_exec(c, rec)
-                else:
-                    to_run.append((c, code))
-        if to_run:
+def _run_barrier(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
+    """Step-synchronous (the notebook): each round is one batched generate over the active copies of
+    every live problem (each at its own step), then all their code runs, then the rules; up to k
+    problems are live, a finished one is replaced from the queue at the next round."""
+    backend, live = dec.backend, []
+    while True:
+        live.extend(itertools.islice(queue, k - len(live)))
+        if not live:
+            return
+        batch = [(p, c) for p in live for c in p.copies if c.active]
+        if batch:
             t = time.perf_counter()
-            results = p.dec.executor.run([code for _, code in to_run])
-            p.clock.exec += time.perf_counter() - t
-            for (c, _), r in zip(to_run, results):
-                p.after_exec(c, _exec_record(r), r.elapsed_s)
-        if p.stop_now():
-            break
+            outs = backend.generate([p.prompt + c.text for p, c in batch], live[0].sampling,
+                                    [p.key(c) for p, c in batch])
+            elapsed = time.perf_counter() - t
+            for p in live:
+                p.clock.gen += elapsed  # every live problem waited for the whole call
+            to_run = []
+            for (p, c), comps in zip(batch, outs):
+                code = p.after_generation(c, comps[0])
+                if code is not None:
+                    rec = p.recorded_exec(p.key(c))
+                    if rec is not None:
+                        p.after_exec(c, rec)
+                    else:
+                        to_run.append((p, c, code))
+            if to_run:
+                t = time.perf_counter()
+                results = dec.executor.run([code for _, _, code in to_run])
+                elapsed = time.perf_counter() - t
+                for p in {id(p): p for p, _, _ in to_run}.values():
+                    p.clock.exec += elapsed
+                for (p, c, _), r in zip(to_run, results):
+                    p.after_exec(c, _exec_record(r), r.elapsed_s)
+        keep = []
+        for p in live:
+            p.rounds += 1
+            # a problem ends after M steps, when no copy is left, or when early stop says so
+            if p.stop_now() or p.rounds >= p.m or not any(c.active for c in p.copies):
+                p.finish()
+                yield p
+            else:
+                keep.append(p)
+        live = keep
 
 
-def _run_pipelined(p: _Problem) -> None:
-    streamer = p.dec.backend.streamer()
-    by_idx = {c.idx: c for c in p.copies}
-    futures: dict = {}
+def _run_pipelined(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
+    """No barrier: every copy of every live problem streams through one engine; a copy's code runs as
+    soon as its generation ends and its next generation is queued as soon as the result lands. An
+    active copy always has exactly one request or execution outstanding, so a problem is over when
+    none of its copies is active (or early stop ends it: its outstanding work is cancelled)."""
+    streamer = dec.backend.streamer()
+    live: dict = {}  # problem id -> _Problem
+    futures: dict = {}  # execution future -> (problem, copy)
 
-    def submit_gen(c):
+    def submit_gen(p, c):
         streamer.submit(p.prompt + c.text, p.sampling, p.key(c))
 
-    for c in p.copies:
-        submit_gen(c)
+    def admit():
+        for p in itertools.islice(queue, k - len(live)):
+            live[p.pid] = p
+            for c in p.copies:
+                submit_gen(p, c)
+
     try:
-        while streamer.pending() or futures:
+        admit()
+        while live:
             if streamer.pending():
                 t = time.perf_counter()
                 outs = streamer.poll()
-                p.clock.gen += time.perf_counter() - t
+                elapsed = time.perf_counter() - t
+                for p in live.values():
+                    p.clock.gen += elapsed
             else:
+                if not futures:  # an active copy always has work outstanding: a bug, not a hang
+                    raise RuntimeError(f"SC-TIR pipelining: problems {sorted(live)} have active copies but "
+                                       "no request or execution outstanding")
                 t = time.perf_counter()
                 wait(list(futures), return_when=FIRST_COMPLETED)
-                p.clock.exec += time.perf_counter() - t
+                elapsed = time.perf_counter() - t
+                for p in {id(p): p for p, _ in futures.values()}.values():
+                    p.clock.exec += elapsed
                 outs = []
+            touched = set()
             for key, comp in outs:
-                c = by_idx[key.copy]
+                p = live.get(key.problem_id)
+                if p is None:
+                    continue  # its problem already ended (early stop)
+                c = p.copies[key.copy]
                 if not c.active or key.step != c.step:
                     continue  # cancelled by early stop
+                touched.add(p.pid)
                 code = p.after_generation(c, comp)
                 if code is not None:
                     rec = p.recorded_exec(key)
                     if rec is not None:
                         p.after_exec(c, rec)
-                        submit_gen(c)
+                        submit_gen(p, c)
                     else:
-                        futures[p.dec.executor.submit(code)] = c
+                        futures[dec.executor.submit(code)] = (p, c)
                 elif c.active:
-                    submit_gen(c)
+                    submit_gen(p, c)
             for f in [f for f in futures if f.done()]:
-                c = futures.pop(f)
-                if not c.active:
+                p, c = futures.pop(f)
+                if not c.active or p.pid not in live:
                     continue
+                touched.add(p.pid)
                 r = f.result()
                 p.after_exec(c, _exec_record(r), r.elapsed_s)
-                submit_gen(c)
-            if p.stop_now():
-                break
+                submit_gen(p, c)
+            for pid in [pid for pid in live if pid in touched]:
+                p = live[pid]
+                if p.stop_now() or not any(c.active for c in p.copies):
+                    del live[pid]
+                    streamer.cancel(pid)
+                    for f in [f for f, (q, _) in futures.items() if q is p]:
+                        futures.pop(f).cancel()
+                    p.finish()
+                    yield p
+            admit()
     finally:
         streamer.cancel()
         for f in futures:
@@ -270,11 +327,20 @@ def _run_pipelined(p: _Problem) -> None:
 
 
 def decode(dec, problems: list[dict], seed: int, log) -> Iterator[ProblemResult]:
+    """Up to `decoding.problems_in_flight` problems at once through one engine; each problem's
+    decisions, texts (per-request seeds) and vote are those of decoding it alone. Results and their
+    generation-log lines come out in input order, each problem's lines written just before its result."""
     d = dec.dcfg
     pipelined = d.strategy == "sc_tir" and d.pipelining
-    for problem in problems:
-        t0 = time.perf_counter()
-        p = _Problem(dec, problem, seed)
-        p.log_sink = log
-        (_run_pipelined if pipelined else _run_barrier)(p)
-        yield p.result(time.perf_counter() - t0)
+    k = max(1, int(getattr(d, "problems_in_flight", 1) or 1))
+    queue = (_Problem(dec, problem, seed, order=i) for i, problem in enumerate(problems))
+    done: dict = {}
+    nxt = 0
+    for p in (_run_pipelined if pipelined else _run_barrier)(dec, queue, k):
+        done[p.order] = p
+        while nxt in done:
+            q = done.pop(nxt)
+            for rec in q.lines:
+                log.append(*rec)
+            yield q.result(q.wall)
+            nxt += 1

@@ -79,8 +79,9 @@ class Streamer:
     def pending(self) -> int:
         raise NotImplementedError
 
-    def cancel(self) -> None:
-        """Drop everything still queued or running (a problem ended early). Default: nothing to drop."""
+    def cancel(self, problem_id: Optional[str] = None) -> None:
+        """Drop what is still queued or running for `problem_id` (a problem ended early), or everything
+        (None). Default: nothing to drop."""
 
 
 class Backend:
@@ -128,3 +129,6 @@ class BatchStreamer(Streamer):
             res = self.backend.generate([p for p, _ in items], replace(sampling, n=1), [k for _, k in items])
             out.extend((k, r[0]) for (_, k), r in zip(items, res))
         return out
+
+    def cancel(self, problem_id: Optional[str] = None) -> None:
+        self._queue = [] if problem_id is None else [q for q in self._queue if q[2].problem_id != problem_id]

@@ -230,9 +230,12 @@ class VLLMStreamer(Streamer):
                 break
         return done
 
-    def cancel(self) -> None:
-        if self._keys:
-            self.engine.abort_request(list(self._keys))
-            self._keys.clear()
-            while self.engine.has_unfinished_requests():  # drain aborted requests
+    def cancel(self, problem_id=None) -> None:
+        rids = [r for r, k in self._keys.items() if problem_id is None or k.problem_id == problem_id]
+        if rids:
+            self.engine.abort_request(rids)
+            for r in rids:
+                del self._keys[r]
+        if not self._keys:  # drain aborted requests (only when no other problem's requests are live)
+            while self.engine.has_unfinished_requests():
                 self.engine.step()

@@ -43,6 +43,9 @@ def test_replay_narrower_than_n_fails_before_decoding(files):
     (["backend=vllm", "backend.static_cache=true"], "backend.static_cache"),
     (["backend=hf", "backend.data_parallel_size=2"], "backend.data_parallel_size"),
     (["backend=hf", "backend.compile=true"], "backend.compile"),
+    (["decoding=sc_tir_numina", "decoding.problems_in_flight=0"], "decoding.problems_in_flight"),
+    (["decoding=maj_k", "decoding.problems_in_flight=2"], "decoding.problems_in_flight"),
+    (["decoding=sc_tir_numina", "decoding.problems_in_flight=2", "eval.mode=kaggle_sim"], "decoding.problems_in_flight"),
 ])
 def test_bad_options_are_rejected(files, bad, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):

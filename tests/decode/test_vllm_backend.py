@@ -54,3 +54,24 @@ def test_sc_tir_end_to_end_with_code_execution(vllm_backend, tmp_path):
 def test_greedy_and_maj_k_decode(vllm_backend, tmp_path):
     from backend_checks import check_greedy_and_maj_k
     check_greedy_and_maj_k(_cfg, vllm_backend, tmp_path)
+
+
+def test_problems_in_flight_same_results(vllm_backend):
+    """Three problems sharing the engine (decoding.problems_in_flight=3) give each problem the texts,
+    code runs and vote of decoding it alone: vLLM seeds every request from (seed, problem, copy, step)."""
+    from backend_checks import E2E_PROBLEM
+    from helpers import strip_timing
+
+    from numina_exp.decode import make_decoder
+    from numina_exp.sandbox import Executor
+
+    problems = [{"id": f"p{i}", "problem": E2E_PROBLEM.replace("6*7", f"6*{7 + i}")} for i in range(3)]
+    with Executor(rules="numina", isolation="auto", timeout_s=5.0, workers=2) as ex:
+        for strategy, extra in (("sc_tir_numina", []), ("sc_tir", ["decoding.pipelining=true", "decoding.early_stop=none"])):
+            runs = []
+            for k in (1, 3):
+                dec = make_decoder(_cfg(strategy, [*extra, f"decoding.problems_in_flight={k}"]), backend=vllm_backend,
+                                   executor=ex)
+                runs.append([r.to_json() for r in dec.decode(problems, seed=5)])
+            assert sum(r["code_blocks"] for r in runs[0]) > 0
+            assert strip_timing(runs[1]) == strip_timing(runs[0]), strategy
