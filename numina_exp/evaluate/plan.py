@@ -133,6 +133,10 @@ def eval_plan(cfg: DictConfig) -> dict:
     for section in ("decoding", "sandbox", "scale"):
         if section in cfg:
             plan[section] = _container(cfg[section])
+    if "backend" in cfg and cfg.backend.name != "hf" and "decoding" in plan:
+        # per-request seeds: a problem's result does not depend on the problems decoded beside it
+        # (tests/decode/test_problems_in_flight.py), so a resume may change how many are in flight
+        plan["decoding"].pop("problems_in_flight", None)
     if "model" in cfg:
         model = _container(cfg.model)
         model.pop("path", None)

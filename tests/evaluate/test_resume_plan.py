@@ -83,6 +83,17 @@ def test_changed_settings_refuse_resume_naming_the_key(tmp_path):
         assert f"{key}:" in msg, msg
 
 
+def test_problems_in_flight_resumes_with_seeded_backends_but_not_with_hf(tmp_path):
+    suite = _suite(tmp_path / "suite.jsonl")
+    run(_cfg(suite, "backend=vllm", "eval.limit=2"), tmp_path / "run", decoder=ScriptedDecoder(n=4))
+    dec = ScriptedDecoder(n=4)  # vLLM seeds each request: K does not change a problem's result
+    run(_cfg(suite, "backend=vllm", "decoding.problems_in_flight=3"), tmp_path / "run", decoder=dec)
+    assert sorted(dec.calls) == [(0, "q3"), (0, "q4")]
+    run(_cfg(suite, "backend=hf", "eval.limit=2"), tmp_path / "hf", decoder=ScriptedDecoder(n=4))
+    msg = _refusal(_cfg(suite, "backend=hf", "decoding.problems_in_flight=3"), tmp_path / "hf")
+    assert "decoding.problems_in_flight:" in msg  # hf's samples depend on the batch
+
+
 def test_changed_model_files_refuse_resume(tmp_path):
     model = tmp_path / "model"
     model.mkdir()
