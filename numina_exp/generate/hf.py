@@ -50,7 +50,12 @@ class HFBackend(Backend):
             kw["cache_implementation"] = "static"
         if self.compile:
             from transformers import CompileConfig
-            kw["compile_config"] = CompileConfig(_compile_all_devices=True) if self.device.type == "cpu" else CompileConfig()
+            cc = CompileConfig()
+            if self.device.type == "cpu":
+                # generate() compiles only on accelerators unless this flag is set; it is a class-level
+                # flag in transformers 5.x, not a constructor argument
+                cc._compile_all_devices = True
+            kw["compile_config"] = cc
         return dict(generation_config=GenerationConfig(**kw), tokenizer=self.tok if sampling.stop else None)
 
     def generate(self, prompts: Sequence[str], sampling: Sampling,
