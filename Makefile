@@ -62,8 +62,10 @@ demo: install
 
 # A real model on CPU: SmolLM2-135M SC-TIR on a GSM8K slice before and after a LoRA stage-2 TIR fine-tune.
 # vLLM's in-process engine starts in seconds (the multiprocess one takes ~1 min on 2 cores).
+# Every core (the tests use one): the LoRA steps and vLLM's forward passes are matmul-bound.
 demo-real: install
-	VLLM_ENABLE_V1_MULTIPROCESSING=$${VLLM_ENABLE_V1_MULTIPROCESSING:-0} $(PY) -m numina_exp +experiment=demo_real
+	OMP_NUM_THREADS=$${DEMO_THREADS:-$$(nproc)} VLLM_ENABLE_V1_MULTIPROCESSING=$${VLLM_ENABLE_V1_MULTIPROCESSING:-0} \
+	  $(PY) -m numina_exp +experiment=demo_real
 
 bench: install
 	$(PY) -m pip install -q -e '.[bench]'
