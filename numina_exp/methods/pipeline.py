@@ -237,7 +237,12 @@ def _headline(entry: dict) -> str:
     """One line of what a stage produced, read from its own result (nothing recomputed here)."""
     r = entry["result"] if isinstance(entry["result"], dict) else {}
     if "eval_loss" in r and r["eval_loss"]:
-        return (f"{r.get('global_step')} steps, eval loss {r['eval_loss'][0]:.4f} -> {r['eval_loss'][-1]:.4f}, "
+        ev = r["eval_loss"]
+        # one evaluation (a single epoch, e.g. max_steps): no "a -> a"; the training loss shows the trend
+        ev_txt = f"{ev[0]:.4f} -> {ev[-1]:.4f}" if len(ev) > 1 else f"{ev[-1]:.4f}"
+        train = [h["loss"] for h in r.get("log_history") or [] if "loss" in h]
+        tr_txt = f"train loss {train[0]:.3f} -> {train[-1]:.3f}, " if len(train) > 1 else ""
+        return (f"{r.get('global_step')} steps, {tr_txt}eval loss {ev_txt}, "
                 f"{r.get('tokens_per_s', 0):.0f} tokens/s -> {entry['model_out']}")
     if "per_seed" in r:
         accs = ", ".join(f"seed {k}: {100 * v['accuracy']:.1f}% ({v['correct']}/{v['total']})" for k, v in r["per_seed"].items())
