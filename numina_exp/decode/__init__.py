@@ -32,6 +32,9 @@ class Decoder:
         self._backend = backend
         self._executor = executor
         self._own_executor = executor is None
+        # called with {"tokens", "live_problems", "active_copies"} after each SC-TIR step / poll, so a
+        # progress bar moves while several problems are in flight (none of them has finished yet)
+        self.on_progress = None
 
     # --- lazily built pieces ---------------------------------------------------------------------
     @property

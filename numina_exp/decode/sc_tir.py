@@ -200,11 +200,17 @@ class _Problem:
             early_stopped=self.early_stopped, n=self.n, m=self.m, gold=self.problem.get("answer"))
 
 
+def _report(dec, live, tokens: int) -> None:
+    if dec.on_progress is not None:
+        dec.on_progress({"tokens": tokens, "live_problems": len(live),
+                         "active_copies": sum(c.active for p in live for c in p.copies)})
+
+
 def _run_barrier(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
     """Step-synchronous (the notebook): each round is one batched generate over the active copies of
     every live problem (each at its own step), then all their code runs, then the rules; up to k
     problems are live, a finished one is replaced from the queue at the next round."""
-    backend, live = dec.backend, []
+    backend, live, tokens = dec.backend, [], 0
     while True:
         live.extend(itertools.islice(queue, k - len(live)))
         if not live:
@@ -217,6 +223,7 @@ def _run_barrier(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
             elapsed = time.perf_counter() - t
             for p in live:
                 p.clock.gen += elapsed  # every live problem waited for the whole call
+            tokens += sum(comps[0].num_tokens for comps in outs)
             to_run = []
             for (p, c), comps in zip(batch, outs):
                 code = p.after_generation(c, comps[0])
@@ -234,6 +241,7 @@ def _run_barrier(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
                     p.clock.exec += elapsed
                 for (p, c, _), r in zip(to_run, results):
                     p.after_exec(c, _exec_record(r), r.elapsed_s)
+        _report(dec, live, tokens)
         keep = []
         for p in live:
             p.rounds += 1
@@ -254,6 +262,7 @@ def _run_pipelined(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]
     streamer = dec.backend.streamer()
     live: dict = {}  # problem id -> _Problem
     futures: dict = {}  # execution future -> (problem, copy)
+    tokens = 0
 
     def submit_gen(p, c):
         streamer.submit(p.prompt + c.text, p.sampling, p.key(c))
@@ -283,6 +292,9 @@ def _run_pipelined(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]
                 for p in {id(p): p for p, _ in futures.values()}.values():
                     p.clock.exec += elapsed
                 outs = []
+            if outs:
+                tokens += sum(comp.num_tokens for _, comp in outs)
+                _report(dec, list(live.values()), tokens)
             touched = set()
             for key, comp in outs:
                 p = live.get(key.problem_id)

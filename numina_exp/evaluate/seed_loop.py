@@ -55,6 +55,10 @@ def evaluate_seed(decoder, rows: list[dict], seed: int, store: ResultStore, gen_
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(rows), initial=n_done, desc=f"seed {seed}", unit="problem", dynamic_ncols=True)
+    if bar is not None and hasattr(decoder, "on_progress"):
+        # problems in flight finish late and together: show the engine's progress meanwhile
+        decoder.on_progress = lambda info: bar.set_postfix(
+            acc=f"{100 * correct / max(1, n_done):.1f}%", tokens=info["tokens"], live=info["live_problems"])
     try:
         if not todo:
             return
@@ -72,3 +76,5 @@ def evaluate_seed(decoder, rows: list[dict], seed: int, store: ResultStore, gen_
     finally:
         if bar is not None:
             bar.close()
+            if hasattr(decoder, "on_progress"):
+                decoder.on_progress = None

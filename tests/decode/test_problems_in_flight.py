@@ -70,3 +70,17 @@ def test_window_refills_and_log_holds_only_finished_problems(scripted, tmp_path)
     # at most 4 problems were ever started by the time the first two came out... plus refills
     started = {k[0] for k in backend.prompts}
     assert {"q0", "q1"} <= started and len(started) < PROBLEMS
+
+
+@pytest.mark.parametrize("mode", ["notebook", "pipelined_lossless"])
+def test_progress_reports_tokens_and_at_most_k_live_problems(scripted, mode):
+    recs, problems = scripted
+    strategy, extra = MODES[mode]
+    dec = make_decoder(cfg_for(strategy, N, M, [*extra, "decoding.problems_in_flight=5"]), backend=RecordingReplay(recs),
+                       executor=FakeExecutor(lambda c: "1"))
+    seen = []
+    dec.on_progress = seen.append
+    results = list(dec.decode(problems, seed=0))
+    tokens = [s["tokens"] for s in seen]
+    assert tokens == sorted(tokens) and tokens[-1] == sum(r.tokens for r in results)
+    assert max(s["live_problems"] for s in seen) == 5 and all(s["active_copies"] <= 5 * N for s in seen)
