@@ -92,6 +92,12 @@ class VLLMBackend(Backend):
                       trust_remote_code=bool(cfg.model.get("trust_remote_code", False)))
         if gpu:
             kwargs["gpu_memory_utilization"] = float(b.gpu_memory_utilization)
+        else:
+            # vLLM-CPU cannot chunk the prefill of a seeded request: it rewinds the request's generator
+            # offset, which CPU generators lack (RuntimeError: CPU Generator does not use offset). Every
+            # request here is seeded, so a prompt waits for a step with room for all of it instead.
+            kwargs["enable_chunked_prefill"] = False
+            kwargs["max_num_batched_tokens"] = max(kwargs["max_model_len"], 8192)
         self.llm = LLM(**kwargs)
 
     # --- plain batched generation ----------------------------------------------------------------

@@ -75,3 +75,18 @@ def test_problems_in_flight_same_results(vllm_backend):
                 runs.append([r.to_json() for r in dec.decode(problems, seed=5)])
             assert sum(r["code_blocks"] for r in runs[0]) > 0
             assert strip_timing(runs[1]) == strip_timing(runs[0]), strategy
+
+
+def test_seeded_prompts_beyond_one_step_of_prefill(vllm_backend):
+    """More prompt tokens than one engine step schedules (max_num_batched_tokens), every request seeded:
+    with chunked prefill vLLM-CPU rewinds a seeded request's generator offset, which CPU generators do
+    not have (RuntimeError: CPU Generator does not use offset); the backend turns chunking off on CPU."""
+    from numina_exp.generate.base import GenKey, Sampling
+    sched = vllm_backend.llm.llm_engine.vllm_config.scheduler_config
+    def prompt(j):  # distinct prompts: prefix caching would otherwise prefill one of them only
+        return f"### Problem: {j} " + " ".join(f"w{i + j}" for i in range(120)) + "\n### Solution: "
+    n_tok = min(len(vllm_backend.llm.get_tokenizer()(prompt(j))["input_ids"]) for j in (0, 99))
+    count = 2 * sched.max_num_batched_tokens // n_tok + 2
+    s = Sampling(n=1, temperature=1.0, max_new_tokens=2, seed=1)
+    outs = vllm_backend.generate([prompt(j) for j in range(count)], s, [GenKey("long", i, 0) for i in range(count)])
+    assert len(outs) == count and all(o[0].num_tokens >= 1 for o in outs)
