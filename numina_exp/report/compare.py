@@ -48,6 +48,14 @@ def compare_table(runs: list[dict]) -> str:
                             if p in (r.get("policies") or {}) else "-" for r in runs])
     if any(r.get("nm_grid") for r in runs):
         row("N x M full cell", [_cell(r["nm_grid"]["full_cell"], None) if r.get("nm_grid") else "-" for r in runs])
+    # what the decoder did (SC-TIR): a model that cannot write the tool format runs no code and answers
+    # nothing, whatever its accuracy; summed over seeds
+    if any(r.get("copies") for r in runs):
+        row("code blocks run", [str(r.get("code_runs", "-")) if r.get("copies") else "-" for r in runs])
+        for k in ("answered", "discarded", "restarted", "unfinished"):
+            row(f"copies {k}", [str(r["copies"].get(k, 0)) if r.get("copies") else "-" for r in runs])
+    if any(r.get("tokens") for r in runs):
+        row("tokens generated", [f"{r['tokens']:,}" if r.get("tokens") else "-" for r in runs])
     return "\n".join(lines)
 
 

@@ -138,12 +138,18 @@ def test_resume_refuses_a_different_plan(tmp_path):
 
 
 def test_report_compare_cli(tmp_path):
+    summaries = {}
     for name, n in (("a", 4), ("b", 8)):
         cfg = compose_cfg(["eval=amc", "eval.limit=3", "eval.seeds=[0,1,2]", "decoding=sc_tir_numina", f"decoding.n={n}",
                            "eval.progress=false"])
-        s = run(cfg, tmp_path / name, decoder=ScriptedDecoder(n=n))
+        s = summaries[name] = run(cfg, tmp_path / name, decoder=ScriptedDecoder(n=n))
         assert len(s["per_seed"]) == 3 and s["accuracy_ci95_seeds"] is not None
     r = subprocess.run([sys.executable, "-m", "numina_exp.report", str(tmp_path / "a"), str(tmp_path / "b"),
                         "--out", str(tmp_path / "cmp")], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert "| amc |" in r.stdout and "n=8" in r.stdout and (tmp_path / "cmp" / "compare.png").exists()
+    # what each decoder did, next to the accuracy
+    a, b = summaries["a"], summaries["b"]
+    assert f"| code blocks run | {a['code_runs']} | {b['code_runs']} |" in r.stdout
+    assert f"| copies answered | {a['copies']['answered']} | {b['copies']['answered']} |" in r.stdout
+    assert a["copies"]["answered"] < b["copies"]["answered"]  # twice the copies
