@@ -45,8 +45,8 @@ def test_demo_pipeline_end_to_end(tmp_path):
     tail = proc.stdout[proc.stdout.index("=== pipeline done"):]
     assert str(s2 / "final") in tail and str(ev / "report.md") in tail and "aimo_val seed 0:" in tail
     m2 = json.loads((s2 / "train_metrics.json").read_text())
-    losses = [h["loss"] for h in m2["log_history"] if "loss" in h]
-    assert (f"train loss {losses[0]:.3f} -> {losses[-1]:.3f}, eval loss {m2['eval_loss'][0]:.4f} -> "
-            f"{m2['eval_loss'][-1]:.4f}") in tail
+    losses = [h["loss"] for h in m2["log_history"] if "loss" in h]  # a 4-step stage logs once or twice
+    trend = f"train loss {losses[0]:.3f} -> {losses[-1]:.3f}, " if len(losses) > 1 else ""
+    assert f"steps, {trend}eval loss {m2['eval_loss'][0]:.4f} -> {m2['eval_loss'][-1]:.4f}," in tail
     gens = (ev / "generations.jsonl").read_text().splitlines()
     assert len(gens) >= 16 * 4  # at least one generation per copy per problem
