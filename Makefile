@@ -62,9 +62,10 @@ demo: install
 
 # A real model on CPU: SmolLM2-135M SC-TIR on a GSM8K slice before and after a LoRA stage-2 TIR fine-tune.
 # vLLM's in-process engine starts in seconds (the multiprocess one takes ~1 min on 2 cores).
-# Every core (the tests use one): the LoRA steps and vLLM's forward passes are matmul-bound.
+# Every core (the tests use one): the LoRA steps and vLLM's forward passes are matmul-bound. (`nproc`
+# itself answers OMP_NUM_THREADS, which this Makefile exports as 1: ask it without.)
 demo-real: install
-	OMP_NUM_THREADS=$${DEMO_THREADS:-$$(nproc)} VLLM_ENABLE_V1_MULTIPROCESSING=$${VLLM_ENABLE_V1_MULTIPROCESSING:-0} \
+	OMP_NUM_THREADS=$${DEMO_THREADS:-$$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)} VLLM_ENABLE_V1_MULTIPROCESSING=$${VLLM_ENABLE_V1_MULTIPROCESSING:-0} \
 	  $(PY) -m numina_exp +experiment=demo_real
 
 bench: install
