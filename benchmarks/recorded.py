@@ -70,7 +70,7 @@ def compose(overrides: list[str]):
     from numina_exp.config import register_configs
 
     register_configs()
-    with initialize_config_dir(config_dir=str(REPO / "numina_exp" / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         return hydra_compose(config_name="config", overrides=overrides)
 
 

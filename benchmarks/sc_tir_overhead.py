@@ -59,7 +59,7 @@ def make_cfg(overrides: list[str]):
 
     register_configs()
 
-    with initialize_config_dir(config_dir=str(REPO / "numina_exp" / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         return compose(config_name="config", overrides=overrides)
 
 

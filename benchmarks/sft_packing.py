@@ -40,7 +40,7 @@ def compose(overrides):
     from numina_exp.config.validate import validate
 
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(REPO / "numina_exp" / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         cfg = hydra_compose("config", overrides=[o.lstrip("+") for o in overrides])
     apply_scale(cfg)
     cfg.train.max_steps = None  # one full epoch: the scale cap is irrelevant here

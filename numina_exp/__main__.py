@@ -5,11 +5,12 @@ import hydra
 from omegaconf import DictConfig
 
 from numina_exp.config import register_configs
+from numina_exp.core.paths import conf_dir
 
 register_configs()  # the schema is built from the declared methods before Hydra composes
 
 
-@hydra.main(version_base="1.3", config_path="conf", config_name="config")
+@hydra.main(version_base="1.3", config_path=str(conf_dir()), config_name="config")
 def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale

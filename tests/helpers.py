@@ -13,7 +13,7 @@ from numina_exp.config import register_configs
 register_configs()  # the schema (base_config) and the train group schemas, from the declared methods
 
 REPO = Path(__file__).resolve().parent.parent
-CONF = REPO / "numina_exp" / "conf"
+CONF = REPO / "conf"
 
 
 def compose_cfg(overrides: list[str]):

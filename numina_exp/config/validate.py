@@ -10,6 +10,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..core import planned, registry
 from ..core.errors import ConfigError
+from ..core.paths import conf_dir
 
 
 def _one_of(key: str, value, options: Iterable) -> None:
@@ -283,8 +284,7 @@ def check_eval(cfg: DictConfig) -> None:
     if e.path:
         _file("eval.path", e.path)  # its rows: method=evaluate's validate (numina_exp.evaluate.checks)
     elif e.suites:
-        from pathlib import Path
-        conf_eval = Path(__file__).resolve().parents[1] / "conf" / "eval"
+        conf_eval = conf_dir() / "eval"
         for member in e.suites:
             if not (conf_eval / f"{member}.yaml").is_file():
                 raise ConfigError("eval.suites", f"unknown member suite {member!r}", "use names of conf/eval/*.yaml")

@@ -20,8 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 import numina_exp.config  # noqa: F401  registers the ${pkg:...} resolver
 from numina_exp.config.eval import EvalConfig
 from numina_exp.core.io import JsonlError, read_jsonl, read_jsonl_numbered
+from numina_exp.core.paths import conf_dir
 
-CONF_EVAL_DIR = Path(__file__).resolve().parents[1] / "conf" / "eval"
+CONF_EVAL_DIR = conf_dir() / "eval"
 _DROP_HUB_FIELDS = {"solution", "messages", "question", "problem", "answer", "id"}
 _YEAR = re.compile(r"(?<!\d)(20\d\d|19\d\d)_")
 

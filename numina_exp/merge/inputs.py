@@ -5,7 +5,7 @@ A reference is, in this order of precedence:
   * a pipeline stage name: a sibling `<i>_<name>/` of this run's directory (pipeline stages live side
     by side in the pipeline's run directory), its final/;
   * a hub id `org/name`. At scale=cpu there are no hub weights: the model config whose `hub_id` it is
-    (numina_exp/conf/model/*.yaml) stands in with its tiny twin, and the substitution is logged.
+    (conf/model/*.yaml) stands in with its tiny twin, and the substitution is logged.
 """
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
+
+from ..core.paths import conf_dir
 
 log = logging.getLogger("numina_exp")
 
@@ -78,7 +80,7 @@ def tiny_twin_for_hub_id(hub_id: str) -> Optional[Path]:
     from ..config.model import ModelConfig
     from ..models.tiny import materialize_tiny
 
-    conf = Path(__file__).resolve().parent.parent / "conf" / "model"
+    conf = conf_dir() / "model"
     for path in sorted(conf.glob("*.yaml")):
         raw = yaml.safe_load(path.read_text()) or {}
         if raw.get("hub_id") == hub_id:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..core.errors import ConfigError
+from ..core.paths import conf_dir
 from ..core.registry import Method
 
 
@@ -52,7 +53,7 @@ def validate(cfg) -> None:
     for f in c.fields:
         if f not in ("problem", "solution", "messages"):
             raise ConfigError("decontaminate.fields", f"unknown field {f!r}", "use problem, solution and/or messages")
-    conf_eval = Path(__file__).resolve().parents[1] / "conf" / "eval"
+    conf_eval = conf_dir() / "eval"
     for s in c.suites:
         if not (conf_eval / f"{s}.yaml").is_file():
             raise ConfigError("decontaminate.suites", f"unknown suite {s!r}", f"use names of conf/eval/*.yaml, e.g. {shipped_suite_names()}")

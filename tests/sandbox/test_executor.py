@@ -120,7 +120,7 @@ def test_from_config_dataclass_and_dictconfig(repo_root):
         assert ex.cfg.timeout_s == 2 and ex.mode == "process"
         assert ex.run(["1 + 1"])[0].feedback == "2"
     for name in ("default", "numina"):
-        dc = OmegaConf.merge(OmegaConf.structured(SandboxConfig), OmegaConf.load(repo_root / f"numina_exp/conf/sandbox/{name}.yaml"))
+        dc = OmegaConf.merge(OmegaConf.structured(SandboxConfig), OmegaConf.load(repo_root / f"conf/sandbox/{name}.yaml"))
         with Executor.from_config(dc) as ex:
             assert ex.cfg.rules == name
             assert ex.run(["print(6 * 7)"])[0].feedback == "42"

@@ -42,7 +42,7 @@ def compose(overrides: list[str]):
     from numina_exp.config.validate import validate
 
     GlobalHydra.instance().clear()
-    with initialize_config_dir(config_dir=str(REPO / "numina_exp" / "conf"), version_base="1.3"):
+    with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         cfg = hydra_compose("config", overrides=[o.lstrip("+") if o.startswith("+experiment=") else o for o in overrides])
     apply_scale(cfg)
     validate(cfg)
