@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from pathlib import Path
 from typing import Iterable
 
 from omegaconf import DictConfig, OmegaConf
@@ -68,10 +69,21 @@ def check_model(cfg: DictConfig) -> None:
     _positive("model.context_length", m.context_length, 16)
     if m.path is not None and not planned.exists(m.path):
         raise ConfigError("model.path", f"does not exist: {m.path}", "give a directory with config.json (e.g. a run's final/) or unset it")
+    _no_remote_code(cfg, "model.path", m.path)
     if m.arch == "internlm2" and not m.trust_remote_code and not cfg.scale.tiny_model:
         raise ConfigError("model.trust_remote_code", "InternLM2 is not in transformers; its hub repo ships the modeling code",
                           "set model.trust_remote_code=true (needs the hub) or use scale=cpu for its Llama-shaped twin")
     _gguf_installed(cfg)
+
+
+def _no_remote_code(cfg: DictConfig, key: str, ref) -> None:
+    """An existing model directory (or run dir's final/) that ships python code needs model.trust_remote_code
+    (models/trust.py); planned stage outputs and hub ids are checked when they are loaded."""
+    if not ref:
+        return
+    from ..models.trust import refuse_remote_code
+    path = Path(str(ref)).expanduser()
+    refuse_remote_code(path / "final" if (path / "final").is_dir() else path, key, bool(cfg.model.trust_remote_code))
 
 
 def _gguf_installed(cfg: DictConfig) -> None:
@@ -121,6 +133,7 @@ def check_train(cfg: DictConfig) -> None:
                           "change train.global_batch_size or train.per_device_batch_size so the first is a multiple")
     if t.init_from and _is_local(t.init_from) and not planned.exists(t.init_from):
         raise ConfigError("train.init_from", f"does not exist: {t.init_from}", "give a run directory (its final/ is used), a model directory, or a hub id")
+    _no_remote_code(cfg, "train.init_from", t.init_from)
     _one_of("distributed.name", cfg.distributed.name, ["single", "ddp", "zero3", "zero3_offload"])
     if t.peft.kind != "none" and t.peft.r < 1:
         raise ConfigError("train.peft.r", f"must be >= 1, got {t.peft.r}", "use e.g. 16")

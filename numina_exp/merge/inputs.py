@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..core.paths import conf_dir
+from ..models.trust import refuse_remote_code
 
 log = logging.getLogger("numina_exp")
 
@@ -89,8 +90,11 @@ def tiny_twin_for_hub_id(hub_id: str) -> Optional[Path]:
     return None
 
 
-def resolve_ref(ref: str, key: str, run_dir: Optional[Path] = None, tiny: bool = False) -> ModelInput:
-    """One reference -> a ModelInput, or an InputError naming `key`."""
+def resolve_ref(ref: str, key: str, run_dir: Optional[Path] = None, tiny: bool = False,
+                trust_remote_code: bool = False) -> ModelInput:
+    """One reference -> a ModelInput, or an InputError naming `key`. A local directory that ships python
+    code (auto_map) is refused (ConfigError at model.trust_remote_code) unless `trust_remote_code`:
+    quantize's and merge's libraries would import it."""
     if not ref or not str(ref).strip():
         raise InputError(key, "is empty", "name a run directory, a pipeline stage or a hub id")
     ref = str(ref)
@@ -100,6 +104,7 @@ def resolve_ref(ref: str, key: str, run_dir: Optional[Path] = None, tiny: bool =
         if found is None:
             raise InputError(key, f"{ref} has no config.json (nor final/config.json)",
                              "point it at a run directory with final/ or at a model directory")
+        refuse_remote_code(found, key, trust_remote_code)
         return ModelInput(ref, str(found), "run_dir" if found != path else "model_dir")
     stages = stage_dirs(run_dir)
     if ref in stages:
@@ -107,6 +112,7 @@ def resolve_ref(ref: str, key: str, run_dir: Optional[Path] = None, tiny: bool =
         if found is None:
             raise InputError(key, f"pipeline stage {ref} ({stages[ref]}) produced no model (no final/config.json)",
                              "name a stage that trains or merges a model, listed before this one")
+        refuse_remote_code(found, key, trust_remote_code)
         return ModelInput(ref, str(found), "stage")
     if HUB_ID.match(ref) and not ref.startswith(("./", "../", "/")):
         if not tiny:

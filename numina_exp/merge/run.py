@@ -22,11 +22,12 @@ TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json", "tokenizer.model",
                    "chat_template.jinja")
 
 
-def resolve_inputs(req: MergeRequest, run_dir: Optional[Path] = None, tiny: bool = False):
-    """(models, base): references resolved and architectures checked, no tensor read."""
+def resolve_inputs(req: MergeRequest, run_dir: Optional[Path] = None, tiny: bool = False, trust_remote_code: bool = False):
+    """(models, base): references resolved (a directory shipping code refused unless trusted) and
+    architectures checked, no tensor read."""
     check_request(req)
-    models = [resolve_ref(ref, f"merge.models[{i}]", run_dir, tiny) for i, ref in enumerate(req.models)]
-    base = resolve_ref(req.base_model, "merge.base_model", run_dir, tiny) if req.base_model else None
+    models = [resolve_ref(ref, f"merge.models[{i}]", run_dir, tiny, trust_remote_code) for i, ref in enumerate(req.models)]
+    base = resolve_ref(req.base_model, "merge.base_model", run_dir, tiny, trust_remote_code) if req.base_model else None
     keyed = [(f"merge.models[{i}]", m) for i, m in enumerate(models)] + ([("merge.base_model", base)] if base else [])
     check_same_architecture(keyed)
     return models, base
@@ -42,7 +43,7 @@ def _lineage_of(item: ModelInput) -> Optional[dict]:
     return None
 
 
-def _run_mergekit(config: dict, out_dir: Path, seed: int) -> None:
+def _run_mergekit(config: dict, out_dir: Path, seed: int, trust_remote_code: bool = False) -> None:
     from mergekit.config import MergeConfiguration
     from mergekit.merge import run_merge
     from mergekit.options import MergeOptions
@@ -51,7 +52,8 @@ def _run_mergekit(config: dict, out_dir: Path, seed: int) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     # random_seed: run_merge seeds torch before planning, so DARE's random drops repeat bit for bit.
     run_merge(MergeConfiguration.model_validate(config), str(tmp),
-              MergeOptions(random_seed=seed, copy_tokenizer=True, write_model_card=True, quiet=False))
+              MergeOptions(random_seed=seed, copy_tokenizer=True, write_model_card=True, quiet=False,
+                           trust_remote_code=trust_remote_code))
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
 
@@ -70,11 +72,12 @@ def _ensure_tokenizer(out_dir: Path, donor: ModelInput) -> None:
         AutoTokenizer.from_pretrained(donor.path).save_pretrained(str(out_dir))
 
 
-def merge(req: MergeRequest, out_dir: Path, run_dir: Optional[Path] = None, tiny: bool = False) -> dict:
+def merge(req: MergeRequest, out_dir: Path, run_dir: Optional[Path] = None, tiny: bool = False,
+          trust_remote_code: bool = False) -> dict:
     """Merge into `out_dir` (model + tokenizer + lineage.json). Returns the lineage record."""
     out_dir = Path(out_dir)
     work_dir = Path(run_dir) if run_dir else out_dir.parent
-    models, base = resolve_inputs(req, run_dir, tiny)
+    models, base = resolve_inputs(req, run_dir, tiny, trust_remote_code)
     steps = build_plan(req, models, base, out_dir, work_dir)
     plan_hash = hashlib.sha256(json.dumps([s.config for s in steps] + [req.seed], sort_keys=True).encode()).hexdigest()[:16]
     done = out_dir / "lineage.json"
@@ -86,7 +89,7 @@ def merge(req: MergeRequest, out_dir: Path, run_dir: Optional[Path] = None, tiny
     started = time.time()
     for i, step in enumerate(steps, 1):
         print(f"[merge] step {i}/{len(steps)} {step.name} (mergekit {step.config['merge_method']}) -> {step.out_dir}", flush=True)
-        _run_mergekit(step.config, step.out_dir, req.seed)
+        _run_mergekit(step.config, step.out_dir, req.seed, trust_remote_code)
     _ensure_tokenizer(out_dir, base or models[0])
     lineage = {
         "kind": "merge", "method": method.value, "plan_hash": plan_hash,

@@ -57,6 +57,7 @@ def validate(cfg) -> None:
     from ..core import planned
     from ..merge.inputs import InputError
     from ..merge.plan import check_request
+    from ..models.trust import refuse_remote_code
 
     try:
         check_request(request(cfg))
@@ -68,6 +69,8 @@ def validate(cfg) -> None:
     for key, ref in refs:
         if _local(ref) and not planned.exists(ref):
             raise ConfigError(key, f"does not exist: {ref}", "give a run directory (its final/ is used) or a model directory")
+        path = Path(ref).expanduser()
+        refuse_remote_code(path / "final" if (path / "final").is_dir() else path, key, bool(cfg.model.trust_remote_code))
 
 
 def run(cfg, run_dir) -> dict:
@@ -77,7 +80,8 @@ def run(cfg, run_dir) -> dict:
     run_dir = Path(run_dir)
     final = run_dir / "final"
     try:
-        lineage = merge(request(cfg), final, run_dir=run_dir, tiny=bool(cfg.scale.tiny_model))
+        lineage = merge(request(cfg), final, run_dir=run_dir, tiny=bool(cfg.scale.tiny_model),
+                        trust_remote_code=bool(cfg.model.trust_remote_code))
     except InputError as err:  # a reference that only resolves now (stage name, hub id): same message as validation
         raise ConfigError(err.key, err.problem, err.fix) from None
     if (run_dir / "resolved_config.yaml").exists():

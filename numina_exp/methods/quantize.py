@@ -74,7 +74,8 @@ def run(cfg, run_dir) -> dict:
     run_dir = Path(run_dir)
     final = run_dir / "final"
     source = resolve_model_source(cfg)
-    src = resolve_ref(source, "model.path", run_dir, tiny=bool(cfg.scale.tiny_model))
+    src = resolve_ref(source, "model.path", run_dir, tiny=bool(cfg.scale.tiny_model),
+                      trust_remote_code=bool(cfg.model.trust_remote_code))
     check_same_architecture([("model.path", src)])  # refuses an already-quantized model, reads config.json only
     device = "cuda" if torch.cuda.is_available() else "cpu"
     tokenizer = load_tokenizer(cfg, src.path)
@@ -91,7 +92,8 @@ def run(cfg, run_dir) -> dict:
         log.info("quantize: %s is complete; not quantizing again", final)
         timing = json.loads((final / "lineage.json").read_text()).get("quantize", {})
     else:
-        timing = quantize_model(src.path, final, examples, settings, device=device)
+        timing = quantize_model(src.path, final, examples, settings, device=device,
+                                trust_remote_code=bool(cfg.model.trust_remote_code))
         lineage = {"kind": "quantize", "method": "gptq", "tool": f"gptqmodel {metadata.version('gptqmodel')}",
                    "input": {"ref": src.ref, "path": src.path, "resolved_as": src.kind}, "settings": settings.__dict__,
                    "calibration": {"data": cfg.data.name, "rows": len(examples), "seed": q.calibration_seed,

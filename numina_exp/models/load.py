@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .chat_template import CHAT_TEMPLATES
+from .trust import refuse_remote_code
 
 
 def is_tiny(cfg) -> bool:
@@ -14,10 +15,12 @@ def is_tiny(cfg) -> bool:
 
 def resolve_model_source(cfg) -> str:
     """Where weights come from: model.path > tiny twin > a GGUF shipped in a package (model.gguf) > hub id.
-    A run directory resolves to its final/."""
+    A run directory resolves to its final/, refused if it ships code and model.trust_remote_code is false."""
     if cfg.model.path:
         path = Path(cfg.model.path).expanduser()
-        return str(path / "final" if (path / "final" / "config.json").exists() else path)
+        source = str(path / "final" if (path / "final" / "config.json").exists() else path)
+        refuse_remote_code(source, "model.path", bool(cfg.model.trust_remote_code))
+        return source
     if is_tiny(cfg):
         from .tiny import materialize_tiny
         return str(materialize_tiny(cfg.model))
@@ -32,6 +35,7 @@ def load_tokenizer(cfg, source: str | None = None):
     from transformers import AutoTokenizer
 
     source = source or resolve_model_source(cfg)
+    refuse_remote_code(source, "the model to load", bool(cfg.model.trust_remote_code))  # train.init_from, a stage output
     tok = AutoTokenizer.from_pretrained(source, trust_remote_code=cfg.model.trust_remote_code)
     # The base model ships no NuminaMath template; the recipe's template is part of the experiment.
     if cfg.model.chat_template in CHAT_TEMPLATES:
@@ -55,6 +59,7 @@ def load_model(cfg, source: str | None = None, device: str | None = None):
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     source = source or resolve_model_source(cfg)
+    refuse_remote_code(source, "the model to load", bool(cfg.model.trust_remote_code))
     model = AutoModelForCausalLM.from_pretrained(source, dtype=torch_dtype(cfg.model.dtype, device),
                                                  trust_remote_code=cfg.model.trust_remote_code)
     return model.to(device)

@@ -42,11 +42,17 @@ def _keep_logs_in(path: Path) -> None:
         loop_processor._PROJECT_LOG_DIR = Path(path)
 
 
-def quantize_model(source: str, out_dir: Path, calibration: list[dict], settings: GPTQSettings, device: str = "cpu") -> dict:
+def quantize_model(source: str, out_dir: Path, calibration: list[dict], settings: GPTQSettings, device: str = "cpu",
+                   trust_remote_code: bool = False) -> dict:
     """Quantize `source` with `calibration` (input_ids/attention_mask rows) into `out_dir` (model +
-    the source's tokenizer). Written to `<out_dir>.tmp` and renamed when complete."""
+    the source's tokenizer). Written to `<out_dir>.tmp` and renamed when complete. A source that ships
+    python code is refused unless `trust_remote_code`: gptqmodel 7.6 imports a directory's auto_map
+    module while loading even when told not to trust it (its remote-code compatibility path)."""
     from transformers import AutoTokenizer
 
+    from ..models.trust import refuse_remote_code
+
+    refuse_remote_code(source, "model.path", trust_remote_code)
     GPTQModel, QuantizeConfig = _import_gptqmodel()
     out_dir = Path(out_dir)
     _keep_logs_in(out_dir.parent / "gptq_logs")
@@ -55,12 +61,12 @@ def quantize_model(source: str, out_dir: Path, calibration: list[dict], settings
     qc = QuantizeConfig(bits=settings.bits, group_size=settings.group_size, desc_act=settings.desc_act, sym=settings.sym,
                         damp_percent=settings.damp_percent, offload_to_disk=settings.offload_to_disk)
     started = time.time()
-    model = GPTQModel.load(source, qc, device=device)
+    model = GPTQModel.load(source, qc, device=device, trust_remote_code=trust_remote_code)
     print(f"[quantize] GPTQ {settings.bits}-bit, group {settings.group_size}, desc_act {settings.desc_act}: "
           f"{len(calibration)} calibration rows, {sum(len(r['input_ids']) for r in calibration)} tokens", flush=True)
     model.quantize(calibration, batch_size=settings.batch_size)
     model.save(str(tmp))
-    AutoTokenizer.from_pretrained(source).save_pretrained(str(tmp))  # the source's tokenizer and chat template
+    AutoTokenizer.from_pretrained(source, trust_remote_code=trust_remote_code).save_pretrained(str(tmp))  # the source's tokenizer and chat template
     del model
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
