@@ -11,9 +11,19 @@ from omegaconf import OmegaConf
 
 
 def load_run_config(run_dir: Path):
+    """The run's config as the entrypoint composed it: the full schema, with `train` typed by the method's
+    own train schema. The schema declares `train: Any` (each trainer brings its own dataclass, which
+    Hydra picks as the train/<method> option); merging the saved YAML into that alone would leave
+    cfg.train a plain dict in every worker, its enums strings."""
     from numina_exp.config import config_class
+    from numina_exp.core.registry import method
 
-    cfg = OmegaConf.merge(OmegaConf.structured(config_class()), OmegaConf.load(Path(run_dir) / "resolved_config.yaml"))
+    saved = OmegaConf.load(Path(run_dir) / "resolved_config.yaml")
+    schema = OmegaConf.structured(config_class())
+    train_schema = method(saved.method.name).train_schema
+    if train_schema is not None:
+        schema.train = OmegaConf.structured(train_schema)
+    cfg = OmegaConf.merge(schema, saved)
     OmegaConf.set_struct(cfg, True)
     return cfg
 

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from ..config.train import PeftKind, Resume
 from .common import copy_config, last_checkpoint, merge_adapter, quiet_warnings, resolve_init, write_json
 
 log = logging.getLogger("numina_exp")
@@ -90,7 +91,7 @@ def run_trainer(cfg, run_dir, build: Callable) -> dict:
     trainer, info = build(cfg, ctx)
 
     # Train, resuming from the newest complete checkpoint in this run dir.
-    resume = last_checkpoint(Path(trainer.args.output_dir)) if str(t.resume) == "auto" else None
+    resume = last_checkpoint(Path(trainer.args.output_dir)) if t.resume == Resume.auto else None
     if resume:
         log.info("%s: resuming from %s", cfg.method.name, resume)
     start = time.time()
@@ -102,7 +103,7 @@ def run_trainer(cfg, run_dir, build: Callable) -> dict:
 
     # final/: model (adapter merged) + tokenizer with the decoding template + resolved config.
     final = run_dir / "final"
-    if str(t.peft.kind) == "none":
+    if t.peft.kind == PeftKind.none:
         trainer.save_model(str(final))
     else:
         trainer.save_model(str(run_dir / "adapter"))

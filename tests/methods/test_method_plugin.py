@@ -15,6 +15,7 @@ from pathlib import Path
 from numina_exp.config.train import TrainBase
 from numina_exp.core.errors import ConfigError
 from numina_exp.core.registry import Method
+from omegaconf import OmegaConf
 
 
 @dataclass
@@ -34,7 +35,10 @@ def validate(cfg):
 
 def run(cfg, run_dir):
     rank = int(os.environ.get("RANK", "0"))
-    (Path(run_dir) / f"rank{rank}.json").write_text(json.dumps({"world": int(os.environ.get("WORLD_SIZE", "1"))}))
+    # what this process's cfg.train is: the method's train schema with real enums, in every worker
+    typed = {"train_schema": OmegaConf.get_type(cfg.train).__name__, "resume": type(cfg.train.resume).__name__,
+             "peft_kind": type(cfg.train.peft.kind).__name__, "resume_value": cfg.train.resume.value}
+    (Path(run_dir) / f"rank{rank}.json").write_text(json.dumps({"world": int(os.environ.get("WORLD_SIZE", "1")), **typed}))
     final = Path(run_dir) / "final"
     final.mkdir(exist_ok=True)
     (final / "config.json").write_text(json.dumps({"factor": cfg.toy.factor, "extra": cfg.train.extra}))
@@ -111,8 +115,11 @@ def test_plugin_method_is_launched_through_the_worker(tmp_path):
     search, env = _plugin(tmp_path)
     out = tmp_path / "launched"
     proc = run_cli(["method=toy", "distributed=zero3", "launch.processes=2", "train.global_batch_size=8",
-                    f"hydra.run.dir={out}", *search], env=env, timeout=600)
+                    "train.resume=never", f"hydra.run.dir={out}", *search], env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert json.loads((out / "rank0.json").read_text())["world"] == 2
-    assert json.loads((out / "rank1.json").read_text())["world"] == 2
+    for rank in (0, 1):
+        seen = json.loads((out / f"rank{rank}.json").read_text())
+        # cfg.train in the worker is the method's own schema, its closed choices enums (not a dict of strings)
+        assert seen == {"world": 2, "train_schema": "ToyTrain", "resume": "Resume", "peft_kind": "PeftKind",
+                        "resume_value": "never"}, seen
     assert json.loads((out / "result.json").read_text())["factor"] == 2
