@@ -211,6 +211,8 @@ def check_backend(cfg: DictConfig) -> None:
         _replay_covers_width(cfg)
     else:
         _gguf_installed(cfg)
+    if b.name in ("hf", "vllm"):  # backends that load model.path (a method that needs no `model` section: evaluate)
+        _no_remote_code(cfg, "model.path", cfg.model.path)
     if b.data_parallel_size > 1 and b.name != "vllm":
         raise ConfigError("backend.data_parallel_size", f"data-parallel engines are a vllm option (backend={b.name})",
                           "use backend=vllm, or backend.data_parallel_size=1")
