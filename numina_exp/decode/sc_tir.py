@@ -29,7 +29,7 @@ from numina_exp.grading import extract_answer
 from .early_stop import can_change, confident
 from .result import CopyResult, ProblemResult
 from .sc_tir_rules import STOP, decide
-from .voting import tally, vote_value
+from .voting import pool_position, tally, vote_value
 
 
 @dataclass
@@ -152,11 +152,7 @@ class _Problem:
 
     # --- vote -------------------------------------------------------------------------------------
     def position(self, c: _Copy) -> tuple:
-        """Pool position: finished (answered / discarded) copies by (finish step, index), then the rest.
-        With finish_on_answer=false answered copies are not finished: they sit with the active ones."""
-        if c.res.status == "discarded" or (c.res.status == "answered" and self.d.finish_on_answer):
-            return (c.res.finish_step, c.idx)
-        return (self.m, c.idx)
+        return pool_position(c.res.status, c.res.finish_step, c.idx, self.m, self.d.finish_on_answer)
 
     def pool(self) -> list[_Copy]:
         return sorted(self.copies, key=self.position)

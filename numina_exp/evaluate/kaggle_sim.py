@@ -32,7 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol, Sequence
 
-from .nm_grid import copy_outcome
+from numina_exp.decode.voting import tally, truncated_pool
+
 from .plan import check_plan, eval_plan
 from .seed_loop import default_grade, evaluate_seed, gen_log_path
 from .stats import seed_stats
@@ -105,32 +106,20 @@ def _costs_from_log(record: dict, m: int, segments: Sequence[dict]) -> list[floa
     return [gen * share(tokens, i) + ex * share(execs, i) + other * share(active, i) for i in range(m)]
 
 
-def _vote_at(copies: Sequence[dict], k: int, m: int, kind: str):
-    """(winner, histogram, finished entries, unfinished positions) with each copy truncated after k steps."""
-    from numina_exp.grading import aimo_integer, majority_vote
-
-    finished, unfinished, pool = [], [], []
-    for i, c in enumerate(copies):
-        ans, step, active = copy_outcome(c)
-        if step is not None and step < k:  # answered or discarded within the first k steps: fixed
-            v = None if ans is None else (aimo_integer(ans) if kind == "integer" else ans)
-            finished.append(((step, i), v))
-            if ans is not None:
-                pool.append(((step, 0, i), ans))
-        elif k == m:  # the whole run: copies still active at the end vote last
-            if active and ans is not None:
-                pool.append(((m, 1, i), ans))
-        else:  # still running after k steps
-            unfinished.append((k, i))
-    pool.sort(key=lambda e: e[0])
-    res = majority_vote([a for _, a in pool], "integer" if kind == "integer" else "math")
-    return (res.winner if res.winner is not None else 0), res, finished, unfinished
+def _vote_at(copies: Sequence[dict], k: int, m: int, dcfg, seed: int):
+    """(winner, VoteResult, fixed entries, running positions) of the run cut after k of its m steps,
+    voted as the run votes (decode/voting.py: its pool order, equivalence, integer mode, tie rule)."""
+    fixed, running = truncated_pool(copies, k, m, dcfg)
+    winner, _, res = tally([v for _, v in fixed], dcfg, seed=seed)
+    return winner, res, fixed, running
 
 
 def prepare(records: Sequence[dict], m: int, kind: str, dcfg, margin: float,
             grade: Callable[[object, str, str], bool], gen_log: Optional[Sequence[dict]] = None) -> dict[str, SimProblem]:
-    """`gen_log`: the pass's generation-log lines; each problem's step costs then follow its real
-    tokens and code runs per step (step_costs)."""
+    """`kind`: how an answer is graded (eval.answer_kind); `dcfg`: the pass's decoding config, which
+    says how it votes. `gen_log`: the pass's generation-log lines; each problem's step costs then follow
+    its real tokens and code runs per step (step_costs). A record's vote seed is its `seed` (the decoder
+    votes with the eval seed, which tie_break=random uses)."""
     from numina_exp.decode.early_stop import can_change
 
     segments: dict = {}
@@ -142,7 +131,7 @@ def prepare(records: Sequence[dict], m: int, kind: str, dcfg, margin: float,
         n = max(len(copies), 1)
         p = SimProblem(str(r["problem_id"]), str(r["gold"]), copies, step_costs(r, m, segments.get(str(r["problem_id"]))))
         for k in range(m + 1):
-            winner, res, finished, unfinished = _vote_at(copies, k, m, kind)
+            winner, res, finished, unfinished = _vote_at(copies, k, m, dcfg, int(r.get("seed", 0)))
             p.answer_at.append(winner)
             p.correct_at.append(bool(grade(winner, r["gold"], kind)))
             if 1 <= k < m:

@@ -11,11 +11,13 @@ finished by step m gives no answer in the m cell (in a real m-deep run its unfin
 scanned for an answer, which almost never finds one because it ends with the stop string). At m = M
 the run's own pool is used, unfinished-but-answered copies included, so cell (N, M) is the run itself.
 
-Vote: the notebook's pool order (finished at step 0, then step 1, ..., each in copy order, then the
-still-active copies), majority with first-seen tie-break, no valid answer -> 0; a subset keeps the
-copies' relative order. Each draw takes one random permutation of the N copies and uses its
-n-prefixes for every n (each prefix is a uniform n-subset; cells share draws, which lowers the noise
-of differences between cells).
+Vote: the run's own (decode/voting.py): its pool order (finished at step 0, then step 1, ..., each in
+copy order, then the still-active copies), its vote values (`decoding.integer_mode`), grouping
+(`vote_equivalence`; math groups are formed once over the whole pool) and tie rule (`tie_break`:
+first_seen by pool position, smallest by value, random uniformly among the tied groups of each draw);
+no valid answer -> the decoder's fallback (0 under integer voting). A subset keeps the copies' relative
+order. Each draw takes one random permutation of the N copies and uses its n-prefixes for every n
+(each prefix is a uniform n-subset; cells share draws, which lowers the noise of differences between cells).
 """
 from __future__ import annotations
 
@@ -24,79 +26,61 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from numina_exp.config.decoding import DecodingConfig
+from numina_exp.decode.voting import copy_vote, no_vote_winner, tally
+from numina_exp.grading.vote import smallest_key
+
 log = logging.getLogger("numina_exp")
 
 
-def copy_outcome(copy: dict) -> tuple[object, int | None, bool]:
-    """(answer or None, step the copy finished at or None, still active at the end) of one copy record.
-    Understands the decoder's per-copy JSON (CopyResult): `status` (answered | discarded | unfinished), `answer`,
-    and the step under `finished_step` / `finish_step` / `step`."""
-    status = str(copy.get("status", "answered" if copy.get("answer") is not None else "unfinished"))
-    step = copy.get("finished_step", copy.get("finish_step", copy.get("step")))
-    answer = copy.get("answer")
-    if status in ("finished", "answered", "done"):
-        return answer, (int(step) if step is not None else None), False
-    if status in ("active", "unfinished"):
-        return answer, None, True
-    return None, (int(step) if step is not None else None), False  # discarded: no answer
-
-
-def _problem_arrays(copies: Sequence[dict], m_max: int, key: Callable[[object], object]):
-    """Per copy: category index (-1: no answer), effective step (answers count for depth m > eff),
-    pool position; plus the list of category representatives."""
-    cats, eff, order_key = [], [], []
-    reps: list = []
-    index: dict = {}
-    for i, c in enumerate(copies):
-        ans, step, active = copy_outcome(c)
-        k = key(ans) if ans is not None else None
-        if k is None:
-            cats.append(-1)
-            eff.append(m_max)
-            order_key.append((m_max + 1, 1, i))
-            continue
-        if k not in index:
-            index[k] = len(reps)
-            reps.append(k)
-        cats.append(index[k])
-        if active or step is None:
-            eff.append(m_max - 1)
-            order_key.append((m_max - 1, 1, i))
-        else:
-            eff.append(min(int(step), m_max))
-            order_key.append((int(step), 0, i))
+def _problem_arrays(copies: Sequence[dict], m_max: int, dcfg):
+    """Per copy: group index (-1: no vote), the depth from which its vote counts, pool position; plus
+    the groups' representatives."""
+    entries = [copy_vote(c, i, m_max, dcfg) for i, c in enumerate(copies)]
+    order = sorted(range(len(copies)), key=lambda j: entries[j][1])
+    _, _, res = tally([entries[j][2] for j in order], dcfg)
+    cats = np.empty(len(copies), dtype=np.int64)
+    fixed_from = np.empty(len(copies), dtype=np.int64)
     pos = np.empty(len(copies), dtype=np.int64)
-    for rank, j in enumerate(sorted(range(len(copies)), key=lambda j: order_key[j])):
-        pos[j] = rank
-    return np.array(cats, dtype=np.int64), np.array(eff, dtype=np.int64), pos, reps
+    for rank, j in enumerate(order):
+        cats[j], fixed_from[j], pos[j] = res.groups[rank], entries[j][0], rank
+    return cats, fixed_from, pos, [rep for rep, _ in res.histogram]
 
 
 def problem_grid(copies: Sequence[dict], correct_of: Callable[[object], bool], none_correct: bool,
-                 ns: Sequence[int], m_max: int, draws: int, rng: np.random.Generator,
-                 key: Callable[[object], object] = lambda a: a) -> np.ndarray:
+                 ns: Sequence[int], m_max: int, draws: int, rng: np.random.Generator, dcfg=None) -> np.ndarray:
     """Mean correctness over `draws` subsets, shape (len(ns), m_max); `correct_of(rep)` grades a voted
-    representative, `none_correct` is whether the fallback answer 0 is right."""
+    representative, `none_correct` is whether the no-vote answer is right. `dcfg`: the run's decoding
+    config (None: the notebook's, DecodingConfig())."""
+    dcfg = dcfg or DecodingConfig()
     N = len(copies)
-    cats, eff, pos, reps = _problem_arrays(copies, m_max, key)
+    cats, fixed_from, pos, reps = _problem_arrays(copies, m_max, dcfg)
     out = np.zeros((len(ns), m_max))
     K = len(reps)
     if K == 0:
         out[:] = float(none_correct)
         return out
     rep_ok = np.array([bool(correct_of(r)) for r in reps])
+    smallest_rank = np.empty(K, dtype=np.int64)
+    smallest_rank[[reps.index(r) for r in sorted(reps, key=smallest_key)]] = np.arange(K)
     ns_idx = np.asarray(ns) - 1
     big = N + 1
     for _ in range(draws):
         perm = rng.permutation(N)
-        c, e, p = cats[perm], eff[perm], pos[perm]
+        c, f, p = cats[perm], fixed_from[perm], pos[perm]
+        if dcfg.tie_break == "random":
+            prio = np.broadcast_to(rng.permutation(K), (len(ns), K))
+        elif dcfg.tie_break == "smallest":
+            prio = np.broadcast_to(smallest_rank, (len(ns), K))
         for m in range(1, m_max + 1):
-            valid = (c >= 0) & (e < m)
+            valid = (c >= 0) & (f <= m)
             onehot = np.zeros((N, K), dtype=np.int64)
             onehot[np.nonzero(valid)[0], c[valid]] = 1
             counts = np.cumsum(onehot, axis=0)[ns_idx]  # (len(ns), K)
-            first = np.where(onehot == 1, p[:, None], big)
-            first = np.minimum.accumulate(first, axis=0)[ns_idx]
-            score = counts * (2 * big) - first  # more votes first, then earlier in the pool
+            if dcfg.tie_break == "first_seen":  # the tied group seen earliest in the (sub)pool
+                first = np.where(onehot == 1, p[:, None], big)
+                prio = np.minimum.accumulate(first, axis=0)[ns_idx]
+            score = counts * (2 * big) - prio  # more votes first, then the tie rule
             winner = np.argmax(score, axis=1)
             has = counts.max(axis=1) > 0
             out[:, m - 1] += np.where(has, rep_ok[winner], none_correct)
@@ -105,13 +89,16 @@ def problem_grid(copies: Sequence[dict], correct_of: Callable[[object], bool], n
 
 def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[int] | None = None,
                  m_max: int | None = None, draws: int = 200, seed: int = 0,
-                 grade: Callable[[object, str, str], bool] | None = None) -> dict:
+                 grade: Callable[[object, str, str], bool] | None = None, dcfg=None) -> dict:
     """Grid over all records (per-problem JSON with `copies` and `gold`, one per problem and seed).
+    `kind`: how an answer is graded (eval.answer_kind); `dcfg`: the run's decoding config, which says
+    how it votes (None: the notebook's, DecodingConfig()).
 
     Returns {"ns", "ms", "accuracy" (len(ns) x M, mean over problems), "per_seed" {seed: matrix},
     "draws", "problems", "full_run_accuracy" (the cell (N, M) computed without subsampling)}."""
-    from numina_exp.grading import aimo_integer, is_equivalent
+    from numina_exp.grading import is_equivalent
 
+    dcfg = dcfg or DecodingConfig()
     records = [r for r in records if r.get("copies")]
     if not records:
         return {}
@@ -122,13 +109,13 @@ def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[in
     N = max(len(r["copies"]) for r in records)
     if m_max is None:
         m_max = max(int(r.get("m") or 0) for r in records) or 1
-        steps = [copy_outcome(c)[1] for r in records for c in r["copies"]]
-        m_max = max([m_max] + [s + 1 for s in steps if s is not None])
+        steps = [c.get("finish_step") for r in records for c in r["copies"]]
+        m_max = max([m_max] + [int(s) + 1 for s in steps if s is not None])
     ns = sorted({n for n in (ns or range(1, N + 1)) if 1 <= n <= N})
     if grade is None:
         def grade(pred, gold, k):
             return is_equivalent(str(pred), str(gold), k)
-    key = (lambda a: aimo_integer(a)) if kind == "integer" else (lambda a: str(a))
+    fallback = no_vote_winner(dcfg)
     rng = np.random.default_rng(seed)
     total = np.zeros((len(ns), m_max))
     per_seed: dict = {}
@@ -141,7 +128,8 @@ def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[in
             if rep not in cache:
                 cache[rep] = grade(rep, gold, kind)
             return cache[rep]
-        g = problem_grid(copies, correct_of, grade(0, gold, kind), ns, m_max, draws, rng, key=key)
+        none_correct = fallback is not None and bool(grade(fallback, gold, kind))
+        g = problem_grid(copies, correct_of, none_correct, ns, m_max, draws, rng, dcfg=dcfg)
         total += g
         s = per_seed.setdefault(str(r.get("seed", 0)), [np.zeros_like(total), 0])
         s[0] += g

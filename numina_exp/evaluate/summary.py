@@ -45,6 +45,6 @@ def summarize(records: list[dict], cfg, seeds: list[int], rows: list[dict]) -> d
     if e.nm_grid and any(r.get("copies") for r in records):
         from .nm_grid import compute_grid
         grid = compute_grid(records, kind=e.answer_kind, ns=list(e.nm_ns) or None, m_max=int(d.m),
-                            draws=int(e.nm_bootstrap), seed=int(e.nm_seed))
+                            draws=int(e.nm_bootstrap), seed=int(e.nm_seed), dcfg=d)
         summary["nm_grid"] = grid
     return summary

@@ -18,6 +18,7 @@ class VoteResult:
     the pool; the representative is the group's first member (for ``integer`` the AIMO int).
     ``counts``: ``{representative: count}``. ``n_valid``/``n_ignored``: answers voted/ignored.
     ``timeouts``: comparisons that timed out while grouping (treated as "different").
+    ``groups``: for each input answer, the index of its group in ``histogram`` (-1: ignored).
     """
 
     winner: object | None
@@ -26,9 +27,10 @@ class VoteResult:
     n_valid: int = 0
     n_ignored: int = 0
     timeouts: int = 0
+    groups: list[int] = field(default_factory=list)
 
 
-def _smallest_key(rep):
+def smallest_key(rep):
     if isinstance(rep, (int, float)):
         return (0, float(rep), "")
     try:
@@ -37,13 +39,22 @@ def _smallest_key(rep):
         return (1, 0.0, str(rep))
 
 
+def pick_winner(tied: list, tie_break: str, seed: int | None = None):
+    """The tie rule: `tied` are the groups with the most votes, in first-seen order."""
+    if tie_break == "first_seen":
+        return tied[0]
+    if tie_break == "smallest":
+        return min(tied, key=smallest_key)
+    return random.Random(seed).choice(tied)
+
+
 def majority_vote(answers, equivalence: str = "integer", tie_break: str = "first_seen",
                   seed: int | None = None, timeout_s: float = 5.0,
-                  pool: GraderPool | None = None) -> VoteResult:
+                  pool: GraderPool | None = None, integer_mode: str = "round") -> VoteResult:
     """Vote over ``answers`` grouping equivalent ones.
 
-    * ``equivalence="integer"``: each answer is mapped with :func:`aimo_integer` (the notebook's
-      ``filter_answers``); answers it drops are ignored, like ``None`` answers.
+    * ``equivalence="integer"``: each answer is mapped with :func:`aimo_integer` under
+      ``integer_mode`` (the notebook's ``filter_answers``); answers it drops are ignored, like ``None``.
     * ``"math"``/``"numeric"``: an answer joins the first earlier group whose representative it is
       equivalent to (math-verify, representative as gold), so ``1/2``, ``0.5`` and ``\\frac{1}{2}``
       are one vote. ``None`` answers are ignored.
@@ -59,30 +70,35 @@ def majority_vote(answers, equivalence: str = "integer", tie_break: str = "first
         raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
     reps: list = []
     counts: list[int] = []
+    groups: list[int] = []
     n_ignored = 0
     timeouts = 0
     if equivalence == "integer":
         index: dict[int, int] = {}
         for a in answers:
-            v = aimo_integer(a)
+            v = aimo_integer(a, mode=integer_mode)
             if v is None:
                 n_ignored += 1
+                groups.append(-1)
                 continue
             if v not in index:
                 index[v] = len(reps)
                 reps.append(v)
                 counts.append(0)
             counts[index[v]] += 1
+            groups.append(index[v])
     else:
         by_key: dict[str, int] = {}
         for a in answers:
             if a is None:
                 n_ignored += 1
+                groups.append(-1)
                 continue
             a = str(a)
             k = canonical_key(a)
             if k in by_key:
                 counts[by_key[k]] += 1
+                groups.append(by_key[k])
                 continue
             group = None
             if reps:
@@ -103,16 +119,11 @@ def majority_vote(answers, equivalence: str = "integer", tie_break: str = "first
                 counts.append(0)
             by_key[k] = group
             counts[group] += 1
+            groups.append(group)
     histogram = list(zip(reps, counts))
     n_valid = sum(counts)
     if not histogram:
-        return VoteResult(None, [], {}, 0, n_ignored, timeouts)
+        return VoteResult(None, [], {}, 0, n_ignored, timeouts, groups)
     top = max(counts)
-    tied = [r for r, c in histogram if c == top]
-    if tie_break == "first_seen":
-        winner = tied[0]
-    elif tie_break == "smallest":
-        winner = min(tied, key=_smallest_key)
-    else:
-        winner = random.Random(seed).choice(tied)
-    return VoteResult(winner, histogram, dict(histogram), n_valid, n_ignored, timeouts)
+    winner = pick_winner([r for r, c in histogram if c == top], tie_break, seed)
+    return VoteResult(winner, histogram, dict(histogram), n_valid, n_ignored, timeouts, groups)

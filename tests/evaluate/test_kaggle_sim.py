@@ -8,6 +8,7 @@ from helpers import compose_cfg
 from numina_exp.evaluate import kaggle_sim
 from numina_exp.evaluate.kaggle_sim import SimProblem, simulate
 from numina_exp.evaluate.runner import run
+from numina_exp.grading import aimo_integer
 
 
 class FakeClock:
@@ -87,3 +88,37 @@ def test_eval_kaggle_sim_through_method_evaluate(tmp_path):
     cfg = _cfg("eval.policies=[fixed]")
     res = run(cfg, tmp_path, decoder=ScriptedDecoder(n=8))
     assert list(res["policies"]) == ["fixed"] and res["mode"] == "kaggle_sim"
+
+
+def _expected_votes(per_problem, tie_break):
+    """The vote over each plain-pass record written out by hand: count the copies' values in pool order,
+    break a tie among the leaders by `tie_break` (first_seen: earliest in the pool; smallest: least)."""
+    out = {}
+    for rec in per_problem:
+        pool = [rec["copies"][i]["value"] for i in rec["pool_order"] if rec["copies"][i]["value"] is not None]
+        if not pool:
+            out[rec["problem_id"]] = 0
+            continue
+        counts = {v: pool.count(v) for v in pool}  # dicts keep first-seen order
+        tied = [v for v, c in counts.items() if c == max(counts.values())]
+        out[rec["problem_id"]] = tied[0] if tie_break == "first_seen" else min(tied)
+    return out
+
+
+def test_kaggle_sim_votes_with_the_runs_tie_break(tmp_path):
+    """The same pass voted under decoding.tie_break=smallest: every problem with a tie among the leaders
+    now goes to the smallest value, and the fixed policy's score follows those answers."""
+    results = {}
+    for tb in ("first_seen", "smallest"):
+        cfg = _cfg("eval.speed_factor=1.0", "eval.budget_s=1e6", "eval.policies=[fixed]", f"decoding.tie_break={tb}")
+        res = kaggle_sim.run(cfg, tmp_path / tb, decoder=ScriptedDecoder(n=8), clock_factory=FakeClock)
+        per_problem = [json.loads(x) for x in (tmp_path / tb / "per_problem.jsonl").read_text().splitlines()]
+        results[tb] = (res, _expected_votes(per_problem, tb), {r["problem_id"]: r["gold"] for r in per_problem})
+    (res_f, exp_f, gold), (res_s, exp_s, _) = results["first_seen"], results["smallest"]
+    changed = [p for p in exp_f if exp_f[p] != exp_s[p]]
+    assert len(changed) >= 2, "the scripted pass must hold ties for this test to say anything"
+    for res, exp in ((res_f, exp_f), (res_s, exp_s)):
+        for run_ in res["policies"]["fixed"]["runs"]:
+            assert {r["problem_id"]: r["answer"] for r in run_["rows"]} == exp
+            assert run_["score"] == sum(exp[p] == aimo_integer(gold[p]) for p in exp)
+    assert res_f["policies"]["fixed"]["mean"] != res_s["policies"]["fixed"]["mean"]

@@ -43,8 +43,7 @@ def test_grid_matches_closed_form():
             (None, 1, "discarded"), (None, None, "unfinished"), (None, 0, "discarded")]
     copies = _copies(spec)
     ns = list(range(1, 13))
-    grid = problem_grid(copies, lambda rep: rep == 5, False, ns, 4, draws=4000, rng=np.random.default_rng(0),
-                        key=lambda a: int(a))
+    grid = problem_grid(copies, lambda rep: rep == 5, False, ns, 4, draws=4000, rng=np.random.default_rng(0))
     for i, n in enumerate(ns):
         for m in range(1, 5):
             exact = closed_form(spec, n, m, 5)
@@ -70,6 +69,27 @@ def test_compute_grid_over_records_and_outputs(tmp_path):
     assert files["png"].stat().st_size > 1000 and "| n \\ m |" in grid_markdown(g1)
 
 
+def _full_cell(spec, gold, *overrides):
+    from helpers import compose_cfg
+    from omegaconf import OmegaConf
+
+    dcfg = OmegaConf.merge(compose_cfg(["decoding=sc_tir_numina"]), OmegaConf.from_dotlist(list(overrides))).decoding
+    grid = compute_grid([{"seed": 0, "problem_id": "p", "gold": gold, "copies": _copies(spec)}], kind="integer",
+                        m_max=2, draws=3, seed=0, dcfg=dcfg)
+    return grid["accuracy"][-1][-1]
+
+
+def test_grid_votes_with_the_runs_tie_break_and_integer_mode():
+    # one vote each for 9 (first in the pool) and 5 (gold): first_seen picks 9, smallest picks 5
+    tie = [(9, 0, "answered"), (5, 1, "answered")]
+    assert _full_cell(tie, "5") == 0.0
+    assert _full_cell(tie, "5", "decoding.tie_break=smallest") == 1.0
+    # two copies answer 5.5 (6 when rounded, dropped under strict), one answers 7; gold 6
+    halves = [("5.5", 0, "answered"), ("5.5", 0, "answered"), (7, 1, "answered")]
+    assert _full_cell(halves, "6") == 1.0
+    assert _full_cell(halves, "6", "decoding.integer_mode=strict") == 0.0
+
+
 # --- cross-check against real re-decoding: the decoder over the replay backend at smaller n and m ---------
 
 class _FixedOrder:
@@ -83,7 +103,8 @@ class _FixedOrder:
         return self.perm
 
 
-def test_grid_cells_equal_real_re_decoding_of_every_subset_and_depth():
+@pytest.mark.parametrize("tie_break", ["first_seen", "smallest"])
+def test_grid_cells_equal_real_re_decoding_of_every_subset_and_depth(tie_break):
     """Record one sc_tir_numina pass at N=5, M=4 (the real decoder over replayed texts), then for EVERY
     subset of the copies and every depth m re-decode for real at width |subset| and depth m from a replay
     file holding only those copies (in their order): the grid's cell for that subset and m must equal the
@@ -98,13 +119,13 @@ def test_grid_cells_equal_real_re_decoding_of_every_subset_and_depth():
     from numina_exp.decode import make_decoder
     from numina_exp.evaluate.seed_loop import default_grade, grade_record
     from numina_exp.generate.replay import ReplayBackend
-    from numina_exp.grading import aimo_integer
 
     N, M = 5, 4
     rows = [{"id": f"p{i}", "problem": f"Problem {i}?", "answer": str(g)}
             for i, g in enumerate([7, 11, 13, 42, 5, 100])]
     lines = replay_lines(rows, n=N, m=M, p_correct=0.45)
-    base = compose_cfg(["decoding=sc_tir_numina", "backend=replay", "backend.path=unused.jsonl"])
+    base = compose_cfg(["decoding=sc_tir_numina", "backend=replay", "backend.path=unused.jsonl",
+                        f"decoding.tie_break={tie_break}"])
 
     cfgs = {}
 
@@ -131,12 +152,12 @@ def test_grid_cells_equal_real_re_decoding_of_every_subset_and_depth():
                     gold = rec["gold"]
                     cell = problem_grid(rec["copies"], lambda rep, g=gold: default_grade(rep, g, "integer"),
                                         default_grade(0, gold, "integer"), [n], M, draws=1, rng=_FixedOrder(perm),
-                                        key=aimo_integer)[0, m - 1]
+                                        dcfg=cfgs[N, M].decoding)[0, m - 1]
                     assert cell == float(real[pid]["correct"]), (pid, subset, m, real[pid]["answer"])
                     exact[n - 1, m - 1] += real[pid]["correct"] / (len(subsets) * len(rows))
                     varied.add((pid, real[pid]["correct"]))
     assert len(varied) > len(rows)  # some problems are right for some subsets and wrong for others
-    grid = compute_grid(list(full.values()), kind="integer", m_max=M, draws=800, seed=1)
+    grid = compute_grid(list(full.values()), kind="integer", m_max=M, draws=800, seed=1, dcfg=cfgs[N, M].decoding)
     # bootstrap noise: a cell's standard error is at most 0.5 / sqrt(800) = 0.018; 3 sigma
     assert np.allclose(grid["accuracy"], exact, atol=0.055), (np.round(grid["accuracy"], 3), np.round(exact, 3))
     assert grid["accuracy"][-1][-1] == pytest.approx(exact[-1, -1])  # the full cell is the run itself
