@@ -11,8 +11,9 @@ snippet starts and cannot be lifted. Neither needs privileges (no_new_privs is s
   the scratch dir (and /dev/null). No TCP bind/connect. Signals (kill, pidfd_send_signal, ...) and abstract unix
   sockets only within the snippet's own processes. ptrace-class access (/proc/<pid>/mem, /environ, /fd) only to
   the snippet's own processes: the zygote and the evaluator are outside its domain.
-- seccomp: no sockets (socketpair stays: pipes between its own processes), no ptrace or process_vm_*, no
-  namespaces (unshare, setns, clone with CLONE_NEW*), no mounts, no io_uring, bpf, perf, keyrings, module or
+- seccomp: no sockets (socketpair stays: pipes between its own processes), no ptrace or process_vm_*, calls
+  that take a pid (prlimit64, setpriority, sched_set*, ioprio_set) only on the caller itself, no chmod or
+  xattr changes, no namespaces (unshare, setns, clone with CLONE_NEW*), no mounts, no io_uring, bpf, perf, keyrings, module or
   kexec calls, no SysV IPC or POSIX message queues, no TIOCSTI. Each fails with EPERM, so Python raises PermissionError and the snippet can go on.
 """
 import ctypes
@@ -39,7 +40,28 @@ DENIED_SYSCALLS = (
     # SysV IPC and POSIX message queues live in the IPC namespace, which the `process` level shares with the host
     "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl", "semget", "semop", "semctl",
     "semtimedop", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify", "mq_getsetattr",
+    "process_mrelease", "quotactl_fd", "get_robust_list",
+    # Mode and xattr changes are not Landlock-controlled: a uid-0 snippet without capabilities still owns root's
+    # files, so at the `process` level it could chmod the host's files (an interpreter made unexecutable), and at
+    # both levels make its own directories unremovable by the zygote (the per-snippet wipe; wipe.py restores
+    # modes anyway). Snippets create files with the modes they need (open/mkdir take a mode).
+    "chmod", "fchmod", "fchmodat", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
+    "fremovexattr",
 )
+# Calls newer than libseccomp 2.5's table, by x86_64 number: fchmodat2 (6.6), setxattrat, removexattrat (6.13).
+DENIED_SYSCALL_NUMBERS_X86_64 = (452, 463, 466)
+# Calls that act on another process named by a pid argument and that neither Landlock (ABI <= 7 scopes signals
+# and ptrace-class access only) nor a file permission confines: allowed only on the caller itself (pid 0). A
+# snippet changes its own limits, priority and affinity; never its zygote's, its evaluator's or any other
+# process's. {name: (index of the pid argument, (index, unsigned value above which it is refused) or None)}:
+# setpriority/ioprio_set also take a `which`: PRIO_USER / IOPRIO_WHO_USER with who=0 means every process of
+# the caller's uid, so only PRIO_PROCESS/PRIO_PGRP (0, 1) and IOPRIO_WHO_PROCESS/PGRP (1, 2) pass (the
+# snippet's process group is its own: its first process calls setsid).
+SELF_ONLY_SYSCALLS = {
+    "prlimit64": (0, None), "sched_setaffinity": (0, None), "sched_setscheduler": (0, None),
+    "sched_setparam": (0, None), "sched_setattr": (0, None),
+    "setpriority": (1, (0, 1)), "ioprio_set": (1, (0, 2)),
+}
 CLONE_NEW_FLAGS = (0x00020000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x02000000,
                    0x00000080)  # NEWNS UTS IPC USER PID NET CGROUP TIME
 TIOCSTI = 0x5412
@@ -161,6 +183,13 @@ def build_seccomp():
             f.add_rule(eperm, name)
         except (OSError, ValueError, RuntimeError):  # a call this kernel/arch does not have
             pass
+    if os.uname().machine == "x86_64":
+        for nr in DENIED_SYSCALL_NUMBERS_X86_64:
+            f.add_rule(eperm, nr)
+    for name, (pid_arg, which) in SELF_ONLY_SYSCALLS.items():
+        f.add_rule(eperm, name, sc.Arg(pid_arg, sc.NE, 0))  # 64-bit compare: a pid with high bits set is refused
+        if which is not None:
+            f.add_rule(eperm, name, sc.Arg(which[0], sc.GT, which[1]))
     for flag in CLONE_NEW_FLAGS:  # clone with any CLONE_NEW* flag; plain fork/thread clones stay
         f.add_rule(eperm, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
     # clone3 passes its flags in memory, where seccomp cannot look: ENOSYS makes glibc fall back to clone

@@ -79,3 +79,20 @@ def clean(ex):
             return
         time.sleep(0.02)
     pytest.fail(f"processes left behind: {stray}")
+
+
+# An honest snippet that uses its whole budget (issue 23): a 200 MB array, 60 open files, a 2 MB file and 1.3 CPU
+# seconds of work. Whatever a hostile snippet did before it in the same worker, this must print `budgets ok`.
+BUDGETS = dict(FAST, workers=1, timeout_s=3.0, memory_mb=1024)
+HONEST = (
+    "import numpy as np, time\n"
+    "a = np.ones(200 * 2**20 // 8)\nassert a.sum() == len(a)\ndel a\n"
+    "files = [open(f'f{i}', 'w') for i in range(60)]\nfor f in files:\n    f.close()\n"
+    "with open('big', 'wb') as f:\n    f.write(b'x' * (2 << 20))\n"
+    "t = time.process_time()\nwhile time.process_time() - t < 1.3:\n    pass\n"
+    "print('budgets ok')")
+
+
+def assert_full_budgets(ex: Executor) -> None:
+    r = ex.run([HONEST])[0]
+    assert (r.status, r.stdout) == ("ok", "budgets ok\n"), (r.status, r.detail, r.stderr[-1500:])
