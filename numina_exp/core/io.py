@@ -5,6 +5,7 @@ Append-only jsonl files (generation logs, per-problem results, samples) are writ
 recomputed on resume) and fail loudly, naming file and line, on anything else that is not a JSON object."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from pathlib import Path
@@ -68,15 +69,26 @@ def read_jsonl_numbered(path: str | os.PathLike) -> tuple[list[tuple[int, dict]]
 
 
 def append_jsonl(path: str | os.PathLike, rows: Iterable[dict], fsync: bool = True) -> None:
-    """Append rows, one `write` for the batch, then fsync: a kill leaves at most a torn last line."""
+    """Append rows, one `write` for the batch, then fsync: a kill leaves at most a torn last line, and a
+    failed write (disk full) leaves the file as it was."""
     data = "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows)
     if not data:
         return
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(data)
-        f.flush()
-        if fsync:
-            os.fsync(f.fileno())
+    data = data.encode("utf-8")
+    with open(path, "ab", buffering=0) as f:  # unbuffered: nothing is left to flush after a failed write
+        start = f.seek(0, os.SEEK_END)
+        try:
+            done = 0
+            while done < len(data):
+                done += f.write(data[done:])
+            if fsync:
+                os.fsync(f.fileno())
+        except OSError:
+            # A full disk (or a file-size limit) cut the batch: take the partial lines back, or the next
+            # successful append would leave them as a bad line in the middle of the file.
+            with contextlib.suppress(OSError):
+                os.ftruncate(f.fileno(), start)
+            raise
 
 
 def truncate_torn_tail(path: str | os.PathLike) -> bool:
@@ -96,11 +108,17 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write to a per-process temporary name, fsync, rename: readers see the old or the new file, never half."""
     path = Path(path)
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        # Disk full, a file-size limit, Ctrl-C: the old file stays and no `.tmpNNN` is left beside it.
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def atomic_write_json(path: str | os.PathLike, obj) -> None:

@@ -10,12 +10,14 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
+from ..core.io import atomic_write_json
 from .inputs import ModelInput, check_same_architecture, resolve_ref
-from .plan import RANDOM, MergeMethod, MergeRequest, build_plan, check_request
+from .plan import AUTO, RANDOM, MergeMethod, MergeRequest, build_plan, check_request, inputs_dtype
 
 log = logging.getLogger("numina_exp")
 TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json", "tokenizer.model", "special_tokens_map.json",
@@ -78,6 +80,8 @@ def merge(req: MergeRequest, out_dir: Path, run_dir: Optional[Path] = None, tiny
     out_dir = Path(out_dir)
     work_dir = Path(run_dir) if run_dir else out_dir.parent
     models, base = resolve_inputs(req, run_dir, tiny, trust_remote_code)
+    if req.dtype == AUTO:
+        req = replace(req, dtype=inputs_dtype(models + ([base] if base else [])))
     steps = build_plan(req, models, base, out_dir, work_dir)
     plan_hash = hashlib.sha256(json.dumps([s.config for s in steps] + [req.seed], sort_keys=True).encode()).hexdigest()[:16]
     done = out_dir / "lineage.json"
@@ -103,8 +107,6 @@ def merge(req: MergeRequest, out_dir: Path, run_dir: Optional[Path] = None, tiny
         "mergekit_steps": [{"name": s.name, "out_dir": str(s.out_dir), "config": s.config} for s in steps],
         "mergekit_version": metadata.version("mergekit"), "seconds": round(time.time() - started, 2),
     }
-    tmp = done.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(lineage, indent=2))
-    tmp.replace(done)  # written last: its presence marks a complete merge
+    atomic_write_json(done, lineage)  # written last: its presence marks a complete merge
     print(f"[merge] {method.value} of {len(models)} models -> {out_dir} ({lineage['seconds']} s)", flush=True)
     return lineage

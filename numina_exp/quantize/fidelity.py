@@ -13,6 +13,8 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
+from ..core.io import atomic_write_json, atomic_write_text
+
 
 def _load(path: str, device: str):
     import torch
@@ -109,9 +111,7 @@ def write_report(report: dict, out_dir: Path, settings: dict | None = None) -> t
     out_dir = Path(out_dir)
     report = {**report, "settings": settings or {}}
     js = out_dir / "fidelity.json"
-    tmp = js.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(report, indent=2))
-    tmp.replace(js)
+    atomic_write_json(js, report)  # a full disk leaves the old report (or none) and no temporary
     o = report["overall"]
     lines = [
         "# GPTQ fidelity: quantized vs unquantized", "",
@@ -131,5 +131,5 @@ def write_report(report: dict, out_dir: Path, settings: dict | None = None) -> t
         *[f"| {k} | {v['layers']} | {v['rel_output_err']:.3e} |" for k, v in report["per_layer_type"].items()], "",
     ]
     md = out_dir / "fidelity.md"
-    md.write_text("\n".join(lines))
+    atomic_write_text(md, "\n".join(lines))
     return js, md
