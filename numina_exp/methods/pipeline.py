@@ -11,7 +11,8 @@ A stage is an experiment name, or a mapping that names its inputs:
         - {experiment: eval_sc_tir, overrides: [eval.seeds=[0,1]]}
 
 For every input kind a stage's method consumes (its `Method.consumes`), the stage gets the output of
-the stage named in `inputs`, else of the newest earlier stage that produces that kind. Every stage is
+the stage named in `inputs` (`null`: none, the stage keeps its own config, e.g. the base model's
+evaluation), else of the newest earlier stage that produces that kind. Every stage is
 composed and validated before the first one starts (a typo in stage 3 must not cost the hours of
 stage 1). Rerun in the same run dir (hydra.run.dir=...), a stage whose result.json exists under the
 same resolved config is skipped, and one whose config changed is refused, naming the keys."""
@@ -27,14 +28,16 @@ from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from ..config.scaling import apply_scale
-from ..config.validate import deliberate_mixes
-from ..config.validate import validate as validate_config
 from ..core.errors import ConfigError
 from ..core.io import atomic_write_json
 from ..core.planned import planned
 from ..core.registry import Method, methods
 from ..core.rundir import config_hash, prepare_run
+from ..evaluate.claims import measure, parse_claims
+from ..report import claims_table
 from ._run import RESULT, execute
+from ._validate import deliberate_mixes
+from ._validate import validate as validate_config
 
 log = logging.getLogger("numina_exp")
 
@@ -46,6 +49,11 @@ class PipelineConfig:
     stages: list = field(default_factory=list)
     # Overrides applied to every stage whose config has the key (scale, logger and seed pass on automatically).
     overrides: list = field(default_factory=list)
+    # The write-up's relative claims, each a treatment stage against a baseline stage (evaluation stages):
+    # {id, claim, baseline, treatment, expect: up|down|none, row}. With any, <claims_report>.md/.json in the
+    # run dir are rewritten after every stage (pending rows until both stages ran; numina_exp/evaluate/claims.py).
+    claims: list = field(default_factory=list)
+    claims_report: str = "claims"
 
 
 @dataclass
@@ -132,6 +140,8 @@ def wire(stages: list[Stage], run_dir: Path) -> None:
         for kind, key in stage.method.consumes.items():
             want = stage.inputs.get(kind)
             produce_kind = "model" if kind == "models" else kind
+            if kind in stage.inputs and want is None:
+                continue  # `inputs: {model: null}`: the stage keeps its own config (e.g. the base model's evaluation)
             if want is None:
                 if kind == "models" or stage.index == 0:
                     continue  # a list of models is always named; the first stage keeps its own config
@@ -179,6 +189,28 @@ def previous_state(stage: Stage, stage_dir: Path) -> str:
     return "complete" if (stage_dir / RESULT).exists() else "partial"
 
 
+def _check_claims(cfg: DictConfig, stages: list[Stage]) -> None:
+    evaluations = [s.name for s in stages if "eval" in s.method.produces]
+    for i, claim in enumerate(parse_claims(OmegaConf.to_container(cfg.pipeline.claims, resolve=True))):
+        for side in ("baseline", "treatment"):
+            if getattr(claim, side) not in evaluations:
+                raise ConfigError(f"pipeline.claims[{i}].{side}", f"{getattr(claim, side)!r} is not an evaluation stage of this pipeline",
+                                  f"name one of {evaluations}")
+
+
+def _write_claims(cfg: DictConfig, stages: list[Stage], summary: list[dict], run_dir: Path) -> Path | None:
+    if not cfg.pipeline.claims:
+        return None
+    claims = parse_claims(OmegaConf.to_container(cfg.pipeline.claims, resolve=True))
+    rows = measure(claims, {s.name: run_dir / f"{s.index}_{s.name}" for s in stages})
+    done = [{"stage": e["stage"], "method": e["method"], "headline": _headline(e)} for e in summary]
+    header = (f"# {cfg.experiment_name}: the write-up's claims, measured\n\nRun dir `{run_dir}`; "
+              f"{len(done)}/{len(stages)} stages done. Accuracy: mean over problems of the per-problem accuracy over the "
+              "stage's evaluation seeds; 95 % intervals: bootstrap over problems (paired for the delta); one training seed "
+              "per model unless a claim compares training seeds.")
+    return claims_table.write(rows, done, run_dir, cfg.pipeline.claims_report, header)
+
+
 def validate(cfg: DictConfig) -> None:
     if not cfg.pipeline.stages:
         raise ConfigError("pipeline.stages", "method=pipeline with no stages", "list experiment names, e.g. [stage1_cot, stage2_tir]")
@@ -192,6 +224,7 @@ def plan(cfg: DictConfig, run_dir: Path) -> list[Stage]:
             raise ConfigError(f"pipeline.stages[{stage.index}]", f"{stage.experiment} is itself a pipeline", "list its stages instead")
         stage.changes = apply_scale(stage.cfg)
     wire(stages, run_dir)
+    _check_claims(cfg, stages)
     outputs = [_output(s, k, run_dir) for s in stages for k in s.method.produces]
     with planned(outputs):
         for stage in stages:
@@ -225,7 +258,11 @@ def run(cfg: DictConfig, run_dir: Path):
                         "model_out": outputs.get("model") if outputs.get("model") and Path(outputs["model"]).exists() else None,
                         "result": result if isinstance(result, (dict, list, str, int, float)) else None})
         atomic_write_json(run_dir / "pipeline.json", summary)
+        _write_claims(cfg, stages, summary, run_dir)
     print_summary(summary, run_dir)
+    table = _write_claims(cfg, stages, summary, run_dir)
+    if table:
+        print(f"\n{table.read_text()}-> {table}", flush=True)
     evals = [e["run_dir"] for e in summary if isinstance(e["result"], dict) and "per_seed" in e["result"]]
     if len(evals) > 1:  # e.g. before / after a fine-tune (demo_real): side by side in the pipeline's dir
         from ..report.compare import compare
