@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
+from numina_exp.core.text import escape_invisible
 from numina_exp.generate.base import GenKey, Sampling
 from numina_exp.grading import extract_answer
 
@@ -51,7 +52,8 @@ class _Clock:
 
 
 def _exec_record(result) -> dict:
-    return {"status": result.status, "feedback": result.feedback}
+    # bidi overrides and zero-width characters a snippet printed reach the model and the log as visible escapes
+    return {"status": result.status, "feedback": escape_invisible(result.feedback)}
 
 
 class _Problem:

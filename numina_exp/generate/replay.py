@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Optional, Sequence
 
+from ..core.text import escape_invisible
 from .base import Backend, Completion, GenKey, Sampling
 from .log import index_generations, read_generations
 
@@ -59,8 +60,8 @@ class ReplayBackend(Backend):
     def recorded_exec(self, key: GenKey) -> Optional[dict]:
         rec = self.index.get((str(key.problem_id), key.copy, key.step))
         ex = rec.get("exec") if rec else None
-        if ex and "feedback" in ex:
-            return {"status": ex.get("status", "ok"), "feedback": ex["feedback"]}
+        if ex and "feedback" in ex:  # a recorded file is input: its invisible characters are shown, as live ones are
+            return {"status": ex.get("status", "ok"), "feedback": escape_invisible(ex["feedback"])}
         return None
 
     def close(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core.text import md_cell
+
 
 def load_run(run_dir: str | Path) -> dict:
     run_dir = Path(run_dir)
@@ -30,11 +32,11 @@ def _cell(mean, std) -> str:
 
 def compare_table(runs: list[dict]) -> str:
     """Suites as rows, runs as columns (accuracy %, mean ± std over seeds); kaggle_sim runs as policy rows."""
-    head = "| | " + " | ".join(r["_label"] for r in runs) + " |"
+    head = "| | " + " | ".join(md_cell(r["_label"]) for r in runs) + " |"
     lines = [head, "|---|" + "---:|" * len(runs)]
 
-    def row(name, vals):
-        lines.append(f"| {name} | " + " | ".join(vals) + " |")
+    def row(name, vals):  # suite names and labels come from the runs' files: one inert cell each
+        lines.append(f"| {md_cell(name) if not name.startswith('**') else name} | " + " | ".join(md_cell(v) for v in vals) + " |")
     row("decoding", [f"{r['decoding']['strategy']} n={r['decoding']['n']} m={r['decoding']['m']}" if r.get("decoding") else "-" for r in runs])
     row("seeds", [str(len(r.get("seeds") or [r.get("seed")])) for r in runs])
     suites = list(dict.fromkeys(s for r in runs for s in (r.get("by_suite") or {})))
@@ -96,7 +98,7 @@ def compare_kto(run_dirs: list[str | Path], out: str | Path | None = None) -> st
         if info.is_file():
             label = f"{json.loads(info.read_text()).get('experiment')}/{label}"
         histories[label] = json.loads((Path(d) / "train_metrics.json").read_text())["log_history"]
-    lines = ["| key | " + " | ".join(histories) + " |", "|---|" + "---:|" * len(histories)]
+    lines = ["| key | " + " | ".join(md_cell(h) for h in histories) + " |", "|---|" + "---:|" * len(histories)]
     fl = {label: first_last(curves(h)) for label, h in histories.items()}
     for k in REWARD_KEYS:
         lines.append(f"| {k} | " + " | ".join(f"{v[k][0]:.3f} -> {v[k][1]:.3f}" if v[k] else "-" for v in fl.values()) + " |")

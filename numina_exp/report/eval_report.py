@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core.text import md_cell
 from .plots import accuracy_by_suite_seed, agreement, agreement_histogram
 
 MD_PROBLEM_ROWS = 300  # report.md lists at most this many problem lines (all are in per_problem.jsonl / W&B)
@@ -38,7 +39,7 @@ def accuracy_table(summary: dict) -> str:
     def ci(c):
         return "-" if not c else f"[{_pct(c[0])}, {_pct(c[1])}]"
     for s, v in summary["by_suite"].items():
-        lines.append(f"| {s} | {v['problems']} | " + " | ".join(_pct(v["per_seed"][x]) for x in seeds)
+        lines.append(f"| {md_cell(s)} | {v['problems']} | " + " | ".join(_pct(v["per_seed"][x]) for x in seeds)
                      + f" | {_pct(v['mean'])} | {_pct(v['std'])} | {ci(v['ci95'])} |")
     if len(summary["by_suite"]) > 1:
         lines.append(f"| **all** | {summary['problems']} | " + " | ".join(_pct(summary["per_seed"][x]["accuracy"]) for x in seeds)
@@ -66,11 +67,13 @@ def write_report(run_dir: str | Path, summary: dict, records: list[dict], cfg=No
                                                     indent=2, default=str) + "\n")
     table = problem_rows(records)
     d = summary["decoding"]
-    md = [f"# Evaluation: {summary['suite']}",
+    # Every string from a suite, a model or the config is one inert cell/span (core.text.md_cell): a suite id
+    # with a newline must not add table rows, nor `<script>` or a bidi override reach whoever views the file.
+    md = [f"# Evaluation: {md_cell(summary['suite'])}",
           "",
-          f"decoding `{d['strategy']}` (n={d['n']}, m={d['m']}, T={d['temperature']}, max_new_tokens={d['max_new_tokens']}), "
-          f"backend `{summary['backend']}`, model `{summary['model']}`, scale `{summary['scale']}`, "
-          f"seeds {summary['seeds']}, {summary['problems']} problems, answers graded as `{summary['answer_kind']}`.",
+          f"decoding `{md_cell(d['strategy'])}` (n={d['n']}, m={d['m']}, T={d['temperature']}, max_new_tokens={d['max_new_tokens']}), "
+          f"backend `{md_cell(summary['backend'])}`, model `{md_cell(summary['model'])}`, scale `{md_cell(summary['scale'])}`, "
+          f"seeds {md_cell(summary['seeds'])}, {summary['problems']} problems, answers graded as `{md_cell(summary['answer_kind'])}`.",
           "", "## Accuracy (%)", "", accuracy_table(summary), "",
           "Pooled Wilson 95% interval over all problems x seeds: "
           + (f"[{_pct(summary['accuracy_ci95_wilson_pooled'][0])}, {_pct(summary['accuracy_ci95_wilson_pooled'][1])}]"
@@ -89,7 +92,7 @@ def write_report(run_dir: str | Path, summary: dict, records: list[dict], cfg=No
     md.append("| " + " | ".join(cols) + " |")
     md.append("|" + "---|" * len(cols))
     for row in table[:MD_PROBLEM_ROWS]:
-        md.append("| " + " | ".join(str(row[c]).replace("|", "\\|") for c in cols) + " |")
+        md.append("| " + " | ".join(md_cell(row[c]) for c in cols) + " |")
     if len(table) > MD_PROBLEM_ROWS:
         md.append(f"\n({len(table) - MD_PROBLEM_ROWS} more rows in per_problem.jsonl)")
     (run_dir / "report.md").write_text("\n".join(md) + "\n")
