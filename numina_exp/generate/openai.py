@@ -20,12 +20,19 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Optional, Sequence
 
+from ..core.text import bounded, escape_invisible
 from .base import Backend, Completion, GenKey, Sampling, request_seed
+
+# Credentials a server (or a proxy echoing the request) may quote back: bearer tokens, key/authorization fields.
+_CREDENTIAL = re.compile(r"(?i)(bearer\s+|(?:api[_-]?key|authorization|x-api-key|token)[\x27\"]?\s*[:=]\s*[\x27\"]?)"
+                         r"[^\s\x27\",;}&]+")
+_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 class EndpointError(RuntimeError):
@@ -55,16 +62,31 @@ class OpenAIBackend(Backend):
         self.backoff_max_s = float(b.backoff_max_s)
         self.vllm_extensions = bool(b.vllm_extensions)
         headers = {"Content-Type": "application/json"}
+        self._secrets: list[str] = []
+        self.shown_url = _USERINFO.sub("[redacted]@", self.url)
         if b.api_key_env:
             key = os.environ.get(str(b.api_key_env))
             if not key:
                 raise ValueError(f"backend.api_key_env={b.api_key_env}: that environment variable is not set")
             headers["Authorization"] = f"Bearer {key}"
+            self._secrets.append(key)
         self._client = httpx.Client(headers=headers, timeout=httpx.Timeout(float(b.request_timeout_s)),
                                     limits=httpx.Limits(max_connections=max(self.concurrency, 1)))
         self._lock = threading.Lock()
         self.usage = {"requests": 0, "retries": 0, "failures": 0, "prompt_tokens": 0, "completion_tokens": 0}
         self.model = str(b.model) if b.model else self._first_model()
+
+    def _quote(self, text, limit: int = 300) -> str:
+        """What a server said, safe for a console and a log: the API key and anything that looks like a
+        credential redacted (a proxy may echo the request headers), invisible characters and terminal
+        escapes shown as escapes, one line, at most `limit` characters."""
+        text = str(text)
+        for secret in self._secrets:  # whole, or cut short by the server (its first 8 characters onward)
+            text = text.replace(secret, "[redacted]")
+            if len(secret) >= 8:
+                text = re.sub(re.escape(secret[:8]) + r"\S*", "[redacted]", text)
+        text = _USERINFO.sub("[redacted]@", _CREDENTIAL.sub(r"\1[redacted]", text))
+        return bounded(escape_invisible(text, keep=""), limit)
 
     # --- one request, with retries ----------------------------------------------------------------
     def _count(self, **kw):
@@ -87,13 +109,14 @@ class OpenAIBackend(Backend):
                 else:
                     resp = self._client.post(self.url + route, json=body)
             except httpx.TimeoutException as err:
-                last = EndpointError("timeout", f"{self.url}{route}: timed out ({type(err).__name__})")
+                last = EndpointError("timeout", f"{self.shown_url}{route}: timed out ({type(err).__name__})")
                 continue
             except httpx.TransportError as err:
-                last = EndpointError("refused", f"{self.url}{route}: {type(err).__name__}: {err}")
+                last = EndpointError("refused", f"{self.shown_url}{route}: {type(err).__name__}: {self._quote(err)}")
                 continue
             if resp.status_code != 200:
-                last = EndpointError(f"http_{resp.status_code}", f"{self.url}{route}: HTTP {resp.status_code}: {resp.text[:300]}")
+                last = EndpointError(f"http_{resp.status_code}",
+                                     f"{self.shown_url}{route}: HTTP {resp.status_code}: {self._quote(resp.text)}")
                 if resp.status_code in _RETRYABLE_STATUS:
                     continue
                 break  # 400 / 401 / 404: asking again will not help
@@ -102,7 +125,7 @@ class OpenAIBackend(Backend):
                 if not isinstance(data, dict):
                     raise ValueError("not a JSON object")
             except ValueError as err:
-                last = EndpointError("malformed", f"{self.url}{route}: malformed JSON ({err}): {resp.text[:200]!r}")
+                last = EndpointError("malformed", f"{self.shown_url}{route}: malformed JSON ({err}): {self._quote(resp.text, 200)}")
                 continue
             return data
         self._count(failures=1)
@@ -112,7 +135,7 @@ class OpenAIBackend(Backend):
         data = self._post("/models", None)
         models = data.get("data") or []
         if not models or "id" not in models[0]:
-            raise EndpointError("malformed", f"{self.url}/models lists no model; set backend.model")
+            raise EndpointError("malformed", f"{self.shown_url}/models lists no model; set backend.model")
         return str(models[0]["id"])
 
     def _complete(self, prompt: str, sampling: Sampling, key: Optional[GenKey]) -> list[Completion]:
@@ -131,7 +154,8 @@ class OpenAIBackend(Backend):
         choices = data.get("choices")
         if not isinstance(choices, list) or len(choices) != sampling.n or not all(isinstance(c, dict) and "text" in c for c in choices):
             self._count(failures=1)
-            raise EndpointError("malformed", f"{self.url}/completions: expected {sampling.n} choices with text, got {str(data)[:200]!r}")
+            raise EndpointError("malformed", f"{self.shown_url}/completions: expected {sampling.n} choices with text, "
+                                             f"got {self._quote(data, 200)}")
         usage = data.get("usage") or {}
         self._count(requests=1, prompt_tokens=int(usage.get("prompt_tokens") or 0),
                     completion_tokens=int(usage.get("completion_tokens") or 0))
