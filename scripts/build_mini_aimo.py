@@ -3,6 +3,7 @@ numina_exp/data/mini_aimo, running every solution program in numina_exp.sandbox.
 
     python scripts/build_mini_aimo.py            # rewrites the shipped files (deterministic: same bytes)
     python scripts/build_mini_aimo.py --out DIR  # writes them elsewhere (the tests compare the two)
+    python scripts/build_mini_aimo.py --sandbox numina --out DIR   # outputs as decoding=sc_tir_numina renders them
 
 Each ```output block is what SC-TIR appends at decode time, produced the same way: the program is the
 last ```python block of the text so far as numina_exp.decode.sc_tir_rules.decide extracts it (with
@@ -37,8 +38,8 @@ class Refused(ValueError):
     """A generated row that is not data: its solution does not do what the generator says."""
 
 
-def executor(workers: int = 2) -> Executor:
-    cfg = OmegaConf.to_container(OmegaConf.load(conf_dir() / "sandbox" / f"{SANDBOX}.yaml"), resolve=True)
+def executor(workers: int = 2, sandbox: str = SANDBOX) -> Executor:
+    cfg = OmegaConf.to_container(OmegaConf.load(conf_dir() / "sandbox" / f"{sandbox}.yaml"), resolve=True)
     return Executor(**dict(cfg, workers=workers))
 
 
@@ -92,13 +93,13 @@ def eval_row(d) -> dict:
             "level": d.item.level}
 
 
-def build(seed: int = 0, sizes: dict | None = None, workers: int = 2) -> dict[str, list[dict]]:
+def build(seed: int = 0, sizes: dict | None = None, workers: int = 2, sandbox: str = SANDBOX) -> dict[str, list[dict]]:
     splits = generate_splits(seed, sizes)
     train = splits["train"]
     tir = [(d.id, *tir_plan(d)) for d in train]  # (id, kind, steps)
     mmos = [(d.id, "single", (d.item.single,)) for d in train]
     plans = [(rid, steps, kind) for rid, kind, steps in tir] + [(rid, steps, kind) for rid, kind, steps in mmos]
-    with executor(workers) as ex:
+    with executor(workers, sandbox) as ex:
         outs = run_plans(plans, ex)
     files: dict[str, list[dict]] = {"train_cot": [], "train_tir": [], "train_mmos": []}
     for j, d in enumerate(train):
@@ -133,8 +134,12 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sandbox", default=SANDBOX, help="conf/sandbox/NAME.yaml renders the output blocks; `numina` "
+                    "matches decoding=sc_tir_numina (only the failing programs' blocks differ); write it with --out")
     a = ap.parse_args(argv)
-    files = build(a.seed, workers=a.workers)
+    if a.sandbox != SANDBOX and a.out == OUT:
+        ap.error(f"the shipped files are rendered with sandbox={SANDBOX}; write --sandbox {a.sandbox} with --out DIR")
+    files = build(a.seed, workers=a.workers, sandbox=a.sandbox)
     write(files, a.out)
     for name in FILES:
         print(f"{len(files[name]):5d} rows -> {a.out / name}.jsonl")

@@ -195,7 +195,7 @@ def arith_series(rng: random.Random, level: int) -> Item:
         text = pick(rng, ARITH[2], n=n)
         cot = (f"$\\sum_{{k=1}}^{{{n}}} k^2 = \\frac{{{n} \\cdot {n + 1} \\cdot {2 * n + 1}}}{{6}} = {total}$, which is "
                f"${ans}$ modulo $1000$. " + boxed(ans))
-        single = Step("Add the squares directly.", f"print(sum(k**2 for k in range(1, {n + 1})) % 1000)", str(ans))
+        single = Step("Add the squares directly.", f"print(sum(k**2 for k in range(1, {n} + 1)) % 1000)", str(ans))
         return Item("arith_series", 2, text, ans, cot, single, f"The remainder is $\\boxed{{{ans}}}$.")
     m = rng.randrange(5, 100)
     n = m * (m + 1) // 2
@@ -205,10 +205,10 @@ def arith_series(rng: random.Random, level: int) -> Item:
     cot = (f"$n = \\frac{{{m} \\cdot {m + 1}}}{{2}} = {n}$. Then $\\sum_{{k=1}}^{{{n}}} k^2 = \\frac{{{n} \\cdot {n + 1} "
            f"\\cdot {2 * n + 1}}}{{6}} = {total}$, which is ${ans}$ modulo $1000$. " + boxed(ans))
     single = Step("Compute $n$, then add the squares.",
-                  f"n = sum(range(1, {m + 1}))\nprint(sum(k**2 for k in range(1, n + 1)) % 1000)", str(ans))
-    chain = (Step(f"First $n = 1 + 2 + \\dots + {m}$.", f"print(sum(range(1, {m + 1})))", str(n)),
+                  f"n = sum(range(1, {m} + 1))\nprint(sum(k**2 for k in range(1, n + 1)) % 1000)", str(ans))
+    chain = (Step(f"First $n = 1 + 2 + \\dots + {m}$.", f"print(sum(range(1, {m} + 1)))", str(n)),
              Step(f"So $n = {n}$. Now the sum of squares up to ${n}$, modulo 1000.",
-                  f"print(sum(k**2 for k in range(1, {n + 1})) % 1000)", str(ans)))
+                  f"print(sum(k**2 for k in range(1, {n} + 1)) % 1000)", str(ans)))
     return Item("arith_series", 3, text, ans, cot, single, f"The remainder is $\\boxed{{{ans}}}$.", chain)
 
 
@@ -249,7 +249,7 @@ def geometric_sum(rng: random.Random, level: int) -> Item:
         text = pick(rng, GEOM[2], k=k, n=n)
         cot = (f"Faulhaber's formula for $\\sum j^{{{k}}}$ evaluated at $n = {n}$ and reduced modulo $1000$ gives ${ans}$. "
                + boxed(ans))
-        single = Step("Add the powers directly.", f"print(sum(j**{k} for j in range(1, {n + 1})) % 1000)", str(ans))
+        single = Step("Add the powers directly.", f"print(sum(j**{k} for j in range(1, {n} + 1)) % 1000)", str(ans))
         return Item("geometric_sum", 2, text, ans, cot, single, f"The remainder is $\\boxed{{{ans}}}$.")
     r, n = rng.randrange(2, 10), rng.randrange(3, 9)
     s = (r ** n - 1) // (r - 1)

@@ -69,57 +69,75 @@ def binomial(rng: random.Random, level: int) -> Item:
     return Item("binomial", 3, text, ans, cot, single, f"The remainder is $\\boxed{{{ans}}}$.", chain)
 
 
-SEATS = {
-    1: ["In how many ways can {n} people, including {x} and {y}, stand in a row if {x} and {y} must stand next to each other? Give the answer modulo $1000$.",
-        "{n} friends, among them {x} and {y}, line up for a photo. {x} and {y} insist on standing side by side. How many line-ups are possible, modulo $1000$?",
-        "Find the number of ways to seat {n} people in a row of {n} chairs so that {x} and {y} sit in adjacent chairs. Give the remainder when it is divided by $1000$.",
-        "How many orderings of {n} runners have {x} finishing immediately before or after {y}? Answer modulo $1000$.",
-        "{n} students, including {x} and {y}, queue at a counter with {x} and {y} next to each other. How many queues are there, modulo $1000$?"],
-    2: ["In how many ways can {n} people, including {x} and {y}, stand in a row if {x} and {y} must not stand next to each other? Give the answer modulo $1000$.",
-        "{n} friends, among them {x} and {y}, line up for a photo, but {x} and {y} refuse to stand side by side. How many line-ups are possible, modulo $1000$?",
-        "Find the number of ways to seat {n} people in a row of {n} chairs so that {x} and {y} do not sit in adjacent chairs. Give the remainder when it is divided by $1000$.",
-        "How many orderings of {n} runners have {x} and {y} not finishing consecutively? Answer modulo $1000$.",
-        "{n} students, including {x} and {y}, queue at a counter with {x} and {y} never next to each other. How many queues are there, modulo $1000$?"],
-    3: ["Let $m$ be the number of ways {n} people, including {x} and {y}, can stand in a row with {x} and {y} next to each other. How many positive divisors does $m$ have?",
-        "{n} friends, among them {x} and {y}, line up with {x} and {y} side by side in $m$ ways. Find the number of positive divisors of $m$.",
-        "Let $m$ count the seatings of {n} people in a row in which {x} and {y} are adjacent. How many positive integers divide $m$?",
-        "There are $m$ orderings of {n} runners in which {x} and {y} finish consecutively. How many divisors does $m$ have?",
-        "Let $m$ be the number of queues of {n} students in which {x} stands next to {y}. Find the number of positive divisors of $m$."],
+WORDS = {
+    1: ["How many distinct strings can be formed by rearranging all the letters of ${w}$? Give the answer modulo $1000$.",
+        "In how many different orders can the letters of ${w}$ be written (identical letters are indistinguishable)? Answer modulo $1000$.",
+        "Find the number of distinct arrangements of the letters in ${w}$, modulo $1000$.",
+        "The tiles ${t}$ are placed in a row. How many different rows are possible, modulo $1000$?",
+        "How many different {n}-letter words (any string counts) use exactly the letters of ${w}$? Give the remainder upon division by $1000$."],
+    2: ["How many distinct rearrangements of the letters of ${w}$ have no two identical letters next to each other?",
+        "In how many different orders can the letters of ${w}$ be written so that equal letters are never adjacent?",
+        "Find the number of distinct arrangements of the letters in ${w}$ in which no two adjacent letters are the same.",
+        "The tiles ${t}$ are placed in a row so that no two neighbouring tiles show the same letter. How many different rows are possible?",
+        "How many {n}-letter strings use exactly the letters of ${w}$ and never repeat a letter in consecutive positions?"],
+    3: ["Let $m$ be the number of distinct arrangements of the letters of ${w}$. How many positive divisors does $m$ have?",
+        "The letters of ${w}$ can be arranged in $m$ distinct ways. Find the number of positive divisors of $m$.",
+        "Let $m$ count the distinct strings formed by rearranging ${w}$. How many positive integers divide $m$?",
+        "There are $m$ different rows of the tiles ${t}$. How many divisors does $m$ have?",
+        "Let $m$ be the number of {n}-letter words using exactly the letters of ${w}$. Find the number of positive divisors of $m$."],
 }
+
+
+def _word(rng: random.Random, n: int) -> str:
+    """A random multiset of letters with at least one repeat (so identical letters matter)."""
+    while True:
+        w = "".join(rng.choice("ABCDE"[:rng.randrange(2, 6)]) for _ in range(n))
+        if len(set(w)) < n and len(set(w)) > 1:
+            return w
+
+
+def _multinomial(w: str) -> int:
+    out = math.factorial(len(w))
+    for c in set(w):
+        out //= math.factorial(w.count(c))
+    return out
 
 
 @family("arrangements", "combinatorics")
 def arrangements(rng: random.Random, level: int) -> Item:
-    """Rows of n people with two adjacent (level 2: not adjacent; level 3: divisors of the adjacent count)."""
-    x, y = rng.sample(NAMES, 2)
+    """Distinct arrangements of a multiset of letters mod 1000 (level 2: no two equal letters adjacent;
+    level 3: divisors of the number of arrangements)."""
+    w = _word(rng, rng.randrange(5, 9))  # at most 8! = 40320 permutations: the brute-force programs stay fast
+    t = ", ".join(w)
+    counts = " \\cdot ".join(f"{w.count(c)}!" for c in sorted(set(w)))
+    m = _multinomial(w)
     if level == 1:
-        n = rng.randrange(4, 13)
-        ans = 2 * math.factorial(n - 1) % 1000
-        text = pick(rng, SEATS[1], n=n, x=x, y=y)
-        cot = (f"Glue {x} and {y} into one block: the ${n - 1}$ units can be ordered in ${n - 1}!$ ways and the block in "
-               f"$2$ ways, so $2 \\cdot {n - 1}! = {2 * math.factorial(n - 1)}$, which is ${ans}$ modulo $1000$. " + boxed(ans))
-        single = Step(f"Treat {x} and {y} as one block: $2 \\cdot ({n}-1)!$ orders.",
-                      f"import math\nprint(2 * math.factorial({n - 1}) % 1000)", str(ans))
+        ans = m % 1000
+        text = pick(rng, WORDS[1], w=w, t=t, n=len(w))
+        cot = (f"${len(w)}$ letters with repeats: $\\frac{{{len(w)}!}}{{{counts}}} = {m}$, which is ${ans}$ modulo $1000$. "
+               + boxed(ans))
+        single = Step("Count the distinct permutations directly.",
+                      f"from itertools import permutations\nprint(len(set(permutations('{w}'))) % 1000)", str(ans))
         return Item("arrangements", 1, text, ans, cot, single, boxed(ans))
     if level == 2:
-        n = rng.randrange(4, 13)
-        total = math.factorial(n) - 2 * math.factorial(n - 1)
-        ans = total % 1000
-        text = pick(rng, SEATS[2], n=n, x=x, y=y)
-        cot = (f"All orders: ${n}!$. Orders with {x} and {y} adjacent: $2 \\cdot {n - 1}!$. The difference is "
-               f"${total}$, which is ${ans}$ modulo $1000$. " + boxed(ans))
-        single = Step("Subtract the adjacent orders ($2 \\cdot (n-1)!$) from all $n!$ orders.",
-                      f"import math\nprint((math.factorial({n}) - 2 * math.factorial({n - 1})) % 1000)", str(ans))
-        return Item("arrangements", 2, text, ans, cot, single, boxed(ans))
-    n = rng.randrange(3, 12)
-    m = 2 * math.factorial(n - 1)
+        from itertools import permutations
+        ans = sum(1 for p in set(permutations(w)) if all(a != b for a, b in zip(p, p[1:])))
+        text = pick(rng, WORDS[2], w=w, t=t, n=len(w))
+        cot = (f"Of the $\\frac{{{len(w)}!}}{{{counts}}} = {m}$ distinct arrangements, subtracting (by inclusion-exclusion "
+               f"over the pairs of equal letters glued together) those with equal neighbours leaves ${ans}$. " + boxed(ans))
+        single = Step("Check every distinct permutation for equal neighbours.",
+                      f"from itertools import permutations\nps = set(permutations('{w}'))\n"
+                      f"print(sum(1 for p in ps if all(a != b for a, b in zip(p, p[1:]))))", str(ans))
+        return Item("arrangements", 2, text, ans, cot, single, f"There are $\\boxed{{{ans}}}$ such arrangements.")
     ans = int(sympy.divisor_count(m))
-    text = pick(rng, SEATS[3], n=n, x=x, y=y)
-    cot = (f"Gluing {x} and {y} into a block gives $m = 2 \\cdot {n - 1}! = {m}$. Factoring ${m}$ and multiplying the "
-           f"exponents plus one gives ${ans}$ divisors. " + boxed(ans))
-    single = Step("Count the adjacent orders, then the divisors of that count.",
-                  f"import math, sympy\nm = 2 * math.factorial({n - 1})\nprint(sympy.divisor_count(m))", str(ans))
-    chain = (Step(f"First $m = 2 \\cdot {n - 1}!$.", f"import math\nprint(2 * math.factorial({n - 1}))", str(m)),
+    text = pick(rng, WORDS[3], w=w, t=t, n=len(w))
+    cot = (f"$m = \\frac{{{len(w)}!}}{{{counts}}} = {m}$. Factoring ${m}$ and multiplying the exponents plus one gives "
+           f"${ans}$ divisors. " + boxed(ans))
+    single = Step("Count the distinct arrangements, then the divisors of that count.",
+                  f"import sympy\nfrom itertools import permutations\n"
+                  f"m = len(set(permutations('{w}')))\nprint(sympy.divisor_count(m))", str(ans))
+    chain = (Step("First count the distinct arrangements.",
+                  f"from itertools import permutations\nprint(len(set(permutations('{w}'))))", str(m)),
              Step(f"So $m = {m}$. Now count its divisors.", f"import sympy\nprint(sympy.divisor_count({m}))", str(ans)))
     return Item("arrangements", 3, text, ans, cot, single, f"$m$ has $\\boxed{{{ans}}}$ positive divisors.", chain)
 
@@ -153,7 +171,7 @@ def incl_excl(rng: random.Random, level: int) -> Item:
         text = pick(rng, INCL[1], n=n, a=a, b=b)
         cot = (f"By inclusion-exclusion: $\\lfloor {n}/{a} \\rfloor + \\lfloor {n}/{b} \\rfloor - \\lfloor {n}/"
                f"{math.lcm(a, b)} \\rfloor = {n // a} + {n // b} - {n // math.lcm(a, b)} = {ans}$. " + boxed(ans))
-        single = Step("Count them directly.", f"print(sum(1 for i in range(1, {n + 1}) if i % {a} == 0 or i % {b} == 0))",
+        single = Step("Count them directly.", f"print(sum(1 for i in range(1, {n} + 1) if i % {a} == 0 or i % {b} == 0))",
                       str(ans))
         return Item("incl_excl", 1, text, ans, cot, single, f"There are $\\boxed{{{ans}}}$ such integers.")
     if level == 2:
@@ -162,7 +180,7 @@ def incl_excl(rng: random.Random, level: int) -> Item:
         cot = (f"By inclusion-exclusion over ${a}, {b}, {c}$ and the lcms of their pairs and of all three, "
                f"${n - ans}$ of the ${n}$ integers are divisible by at least one, leaving ${ans}$. " + boxed(ans))
         single = Step("Count them directly.",
-                      f"print(sum(1 for i in range(1, {n + 1}) if i % {a} and i % {b} and i % {c}))", str(ans))
+                      f"print(sum(1 for i in range(1, {n} + 1) if i % {a} and i % {b} and i % {c}))", str(ans))
         return Item("incl_excl", 2, text, ans, cot, single, f"There are $\\boxed{{{ans}}}$ such integers.")
     k = sum(1 for i in range(1, n + 1) if i % a == 0 or i % b == 0)
     ans = k // c
@@ -170,7 +188,7 @@ def incl_excl(rng: random.Random, level: int) -> Item:
     cot = (f"By inclusion-exclusion $k = {n // a} + {n // b} - {n // math.lcm(a, b)} = {k}$, and "
            f"$\\lfloor {k}/{c} \\rfloor = {ans}$. " + boxed(ans))
     single = Step("Count $k$ directly, then the multiples of the third number up to $k$.",
-                  f"k = sum(1 for i in range(1, {n + 1}) if i % {a} == 0 or i % {b} == 0)\nprint(k // {c})", str(ans))
-    chain = (Step("First count $k$.", f"print(sum(1 for i in range(1, {n + 1}) if i % {a} == 0 or i % {b} == 0))", str(k)),
+                  f"k = sum(1 for i in range(1, {n} + 1) if i % {a} == 0 or i % {b} == 0)\nprint(k // {c})", str(ans))
+    chain = (Step("First count $k$.", f"print(sum(1 for i in range(1, {n} + 1) if i % {a} == 0 or i % {b} == 0))", str(k)),
              Step(f"So $k = {k}$. Now count the multiples of ${c}$ up to ${k}$.", f"print({k} // {c})", str(ans)))
     return Item("incl_excl", 3, text, ans, cot, single, f"There are $\\boxed{{{ans}}}$ such integers.", chain)

@@ -2,9 +2,11 @@
 
 Every problem is `FAMILIES[f].make(Random(f"{seed}/{split}/{f}/{i}"), level)`, the k-th row of a family
 at level 1, 2, 3 in turn over k, so a split is fixed by (seed, split): the same seed gives the same bytes and a different
-seed gives different problems. Evaluation splits are drawn first; a training draw whose problem text
-already appears in an evaluation split (or earlier in train) is skipped and the next index drawn, so
-no test text occurs in train. Held-out families are drawn only into `test_heldout`.
+seed gives different problems. Evaluation splits are drawn first; a draw that repeats an earlier row's
+problem (`problem_key`: same family, level and numbers, whatever the paraphrase) is skipped and the next
+index drawn, so no test problem occurs in train, neither its text nor a paraphrase of it. Rows of one
+template that differ only in their numbers do share most of their words: n-gram decontamination
+(method=decontaminate) reports such pairs, and they are different problems (docs/mini_aimo.md). Held-out families are drawn only into `test_heldout`.
 
 TIR plans (`tir_plan`): every row has the single-program plan (MMOS); a share MULTI_STEP_SHARE of the
 level-2/3 rows of the TIR file are multi-step instead: at level 3 mostly the two-program `chain`
@@ -28,7 +30,7 @@ SIZES = {"train": 100, "val": 8, "test": 10, "test_heldout": 10}
 EVAL_SPLITS = ("test", "test_heldout", "val")  # drawn before train, in this order
 MULTI_STEP_SHARE = 0.3  # of level-2/3 TIR rows
 CHAIN_SHARE_L3 = 2 / 3  # of the multi-step level-3 rows: the intermediate-value chain (else a planted error)
-MAX_DRAWS = 20  # per row: draws tried before giving up on finding an unused problem text
+MAX_DRAWS = 50  # per row: draws tried before giving up on finding an unused problem text
 
 
 def seen_families() -> list[str]:
@@ -56,26 +58,33 @@ class Drawn:
         return f"{SOURCE}-{self.split}-{self.item.family}-L{self.item.level}-{self.index:04d}"
 
 
+def problem_key(item: Item) -> tuple:
+    """What makes two items the same problem whatever the paraphrase: family, level and the numbers the
+    answer depends on (the single program holds them all; names in word problems do not count)."""
+    return item.family, item.level, item.single.code
+
+
 def generate_splits(seed: int = 0, sizes: dict | None = None) -> dict[str, list[Drawn]]:
-    """{split: [Drawn]} for test, test_heldout, val, train; problem texts are unique across all of them."""
+    """{split: [Drawn]} for test, test_heldout, val, train; no two rows anywhere are the same problem
+    (`problem_key`: same numbers, whatever the paraphrase)."""
     sizes = dict(SIZES, **(sizes or {}))
-    used: set[str] = set()
+    used: set[tuple] = set()
     out: dict[str, list[Drawn]] = {}
     for split in (*EVAL_SPLITS, "train"):
         rows = []
         for fam in families_of(split):
-            index = 0
+            i = 0
             for row in range(sizes[split]):
                 for _tries in range(MAX_DRAWS):
-                    item = draw(fam, split, index, LEVELS[row % len(LEVELS)], seed)
-                    index += 1
-                    if item.problem not in used:
+                    item = draw(fam, split, i, LEVELS[row % len(LEVELS)], seed)
+                    i += 1
+                    if problem_key(item) not in used:
                         break
                 else:
-                    raise RuntimeError(f"family {fam!r}: {MAX_DRAWS} draws in a row repeat earlier problems; widen "
-                                       f"its number ranges")
-                used.add(item.problem)
-                rows.append(Drawn(split, index - 1, item, seed))
+                    raise RuntimeError(f"family {fam!r}, {split}: {MAX_DRAWS} draws in a row repeat earlier problems; "
+                                       f"widen its number ranges")
+                used.add(problem_key(item))
+                rows.append(Drawn(split, i - 1, item, seed))
         out[split] = rows
     return out
 

@@ -209,7 +209,7 @@ def primes(rng: random.Random, level: int) -> Item:
         text = pick(rng, PRIMES[2], a=a, b=b)
         cot = (f"Sieving the interval $[{a}, {b}]$ by the primes up to $\\sqrt{{{b}}}$ leaves ${k}$ primes. " + boxed(k))
         single = Step("List the primes in the range with `sympy.primerange` (its end is exclusive) and count them.",
-                      f"import sympy\nprint(len(list(sympy.primerange({a}, {b + 1}))))", str(k))
+                      f"import sympy\nprint(len(list(sympy.primerange({a}, {b} + 1))))", str(k))
         return Item("primes", 2, text, k, cot, single, f"There are $\\boxed{{{k}}}$ primes in the range.")
     n = rng.randrange(20, 1000)
     k = int(sympy.primepi(n))

@@ -128,7 +128,7 @@ def word_rate(rng: random.Random, level: int) -> Item:
            f"which {w2} workers finish in ${ans}$. " + boxed(ans))
     single = Step("Work per unit is workers times time over units; then divide the new work by the new crew.",
                   f"e = {w} * {d} // {b}\nprint(e * {b2} // {w2})", str(ans))
-    chain = (Step("First the work needed for one unit, in worker-days.", f"print({w} * {d} / {b})", f"{float(e)}"),
-             Step(f"So one unit takes {e} worker-days. Now the new job with the new crew.", f"print({e} * {b2} / {w2})",
-                  f"{e * b2 / w2}"))
+    chain = (Step("First the work needed for one unit, in worker-days.", f"print({w} * {d} // {b})", str(e)),
+             Step(f"So one unit takes {e} worker-days. Now the new job with the new crew.", f"print({e} * {b2} // {w2})",
+                  str(ans)))
     return Item("word_rate", 3, text, ans, cot, single, f"They need $\\boxed{{{ans}}}$ days.", chain)
