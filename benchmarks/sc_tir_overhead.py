@@ -55,7 +55,7 @@ def smollm_dir(model_dir: str | None = None) -> Path:
 def make_cfg(overrides: list[str]):
     from hydra import compose, initialize_config_dir
 
-    from numina_exp.config import register_configs
+    from numina_exp.methods import register_configs
 
     register_configs()
 

@@ -4,8 +4,8 @@ import sys
 import hydra
 from omegaconf import DictConfig
 
-from numina_exp.config import register_configs
 from numina_exp.core.paths import conf_dir
+from numina_exp.methods import register_configs
 
 register_configs()  # the schema is built from the declared methods before Hydra composes
 
@@ -14,9 +14,9 @@ register_configs()  # the schema is built from the declared methods before Hydra
 def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale
-    from numina_exp.config.validate import deliberate_mixes, validate
     from numina_exp.core.rundir import RunError, prepare_run, resume_hint
     from numina_exp.methods._run import execute
+    from numina_exp.methods._validate import deliberate_mixes, validate
 
     try:
         changes = apply_scale(cfg)

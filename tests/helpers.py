@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hydra import compose, initialize_config_dir
 
-from numina_exp.config import register_configs
+from numina_exp.methods import register_configs
 
 register_configs()  # the schema (base_config) and the train group schemas, from the declared methods
 

@@ -4,8 +4,8 @@ from helpers import compose_cfg, experiment_names
 from omegaconf import OmegaConf
 
 from numina_exp.config.scaling import apply_scale
-from numina_exp.config.validate import validate
 from numina_exp.core.registry import methods
+from numina_exp.methods._validate import validate
 
 
 def test_experiments_are_found():

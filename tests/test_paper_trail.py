@@ -14,7 +14,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from omegaconf import open_dict
 
 from numina_exp.config.scaling import apply_scale
-from numina_exp.config.validate import validate
+from numina_exp.methods._validate import validate
 
 DOC = REPO / "docs" / "paper_trail.md"
 SWEEPS = REPO / "sweeps"
@@ -30,8 +30,8 @@ def _rows() -> list[list[str]]:
     for line in DOC.read_text().splitlines():
         if line.startswith("|") and not line.startswith("|---"):
             cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
-            if len(cells) == 5 and cells[0] != "claim":
-                rows.append(cells)
+            if len(cells) in (5, 6) and cells[0] != "claim":  # the 6th: the generated mini-AIMO column
+                rows.append(cells[:5])
     return rows
 
 

@@ -10,7 +10,7 @@ import pytest
 from helpers import compose_cfg, run_cli
 
 from numina_exp.config import ConfigError
-from numina_exp.config.validate import validate
+from numina_exp.methods._validate import validate
 from numina_exp.models import load_model, load_tokenizer, render_prompt, resolve_model_source
 
 pytest.importorskip("gguf")

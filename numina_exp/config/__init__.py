@@ -1,12 +1,12 @@
-"""Typed configs, validation and scaling. Importing this registers the `pkg` resolver;
-`register_configs()` (idempotent) builds the schema from the declared methods and stores it in
-Hydra's ConfigStore: call it before composing (the entrypoint, the worker and tests do)."""
+"""Typed configs, validation and scaling. Importing this registers the `pkg` resolver. The schema of a
+run depends on the declared methods, so it is built by `numina_exp.methods.register_configs()`
+(idempotent; call it before composing: the entrypoint, the worker and tests do), which hands the
+declarations to `schema.store_configs`."""
 from pathlib import Path
 
 from omegaconf import OmegaConf
 
 from .errors import ConfigError
-from .schema import config_class, register_configs
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,4 +19,4 @@ def package_path(rel: str) -> str:
 if not OmegaConf.has_resolver("pkg"):
     OmegaConf.register_new_resolver("pkg", package_path)
 
-__all__ = ["config_class", "ConfigError", "register_configs", "package_path", "PACKAGE_DIR"]
+__all__ = ["ConfigError", "package_path", "PACKAGE_DIR"]

@@ -1,11 +1,20 @@
-"""Schema of the `backend` group: who turns prompts into text (vllm | hf | replay)."""
+"""Schema of the `backend` group: who turns prompts into text. Each name's class and capabilities:
+numina_exp.generate.backends.BACKENDS."""
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Optional
+
+
+class BackendName(StrEnum):
+    hf = "hf"  # transformers generate
+    vllm = "vllm"
+    replay = "replay"  # the generations (and execution results) an earlier run recorded
+    openai = "openai"  # any OpenAI-compatible completions endpoint
 
 
 @dataclass
 class BackendConfig:
-    name: str = "hf"  # vllm | hf | replay | openai
+    name: BackendName = BackendName.hf
     path: Optional[str] = None  # replay: generations.jsonl of an earlier run
     dtype: str = "auto"  # auto: the model's dtype where the device supports it
     batch_size: int = 16  # hf: prompts per generate call

@@ -1,12 +1,18 @@
 """Schema of the `data` group: a training set (CoT or TIR) by local JSONL or hub id."""
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Optional
+
+
+class DataFormat(StrEnum):  # what kind of solutions the rows hold
+    cot = "cot"  # chain of thought
+    tir = "tir"  # tool-integrated reasoning (python blocks and their outputs)
 
 
 @dataclass
 class DataConfig:
     name: str = "???"
-    format: str = "cot"  # cot | tir  (what kind of solutions the rows hold)
+    format: DataFormat = DataFormat.cot
     hub_id: Optional[str] = None  # e.g. AI-MO/NuminaMath-CoT at real scale
     path: Optional[str] = None  # local JSONL, overrides hub_id
     sample_path: Optional[str] = None  # small JSONL shipped in the repo, used by scale=cpu

@@ -1,6 +1,7 @@
-"""Schema of the `decoding` group: greedy | maj_k | sc_tir_numina | sc_tir."""
+"""Schema of the `decoding` group: which strategy (numina_exp.decode.strategies) and its knobs. Closed
+choices are StrEnums, so composition rejects a wrong value naming the key."""
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 
 class EarlyStop(str, Enum):
@@ -15,9 +16,45 @@ class EarlyStop(str, Enum):
         return self is not EarlyStop.none
 
 
+class DecodingStrategy(StrEnum):
+    """decoding.strategy; each member's class and capabilities: numina_exp.decode.strategies.STRATEGIES."""
+
+    greedy = "greedy"
+    maj_k = "maj_k"
+    sc_tir_numina = "sc_tir_numina"
+    sc_tir = "sc_tir"
+
+
+class AnswerRule(StrEnum):  # how a copy's answer is read from its text (numina_exp.grading.extract)
+    numina = "numina"  # exactly the winning notebook's extraction
+    boxed = "boxed"  # the last \\boxed{}
+    gsm8k = "gsm8k"  # the text after the last ####
+
+
+class IntegerMode(StrEnum):
+    round = "round"  # the notebook: round a non-integer answer
+    strict = "strict"  # reject non-integers
+
+
+class VoteEquivalence(StrEnum):
+    integer = "integer"  # answers vote as AIMO integers
+    math = "math"  # answers vote together when math-verify finds them equivalent
+
+
+class TieBreak(StrEnum):
+    first_seen = "first_seen"
+    smallest = "smallest"
+    random = "random"
+
+
+class Posterior(StrEnum):
+    beta = "beta"  # leader vs runner-up (Aggarwal et al. 2023's default)
+    dirichlet = "dirichlet"  # all answers
+
+
 @dataclass
 class DecodingConfig:
-    strategy: str = "greedy"  # greedy | maj_k | sc_tir_numina | sc_tir
+    strategy: DecodingStrategy = DecodingStrategy.greedy
     n: int = 1  # width: copies (SC-TIR) or samples (maj@k)
     m: int = 1  # depth: generation steps per copy (SC-TIR)
     temperature: float = 0.0
@@ -30,16 +67,16 @@ class DecodingConfig:
     # SC-TIR decisions (docs/sc_tir_spec.md)
     finish_on_answer: bool = True  # true: first upload (e0d25a6); false: cleaned notebook
     restart_on_fail: bool = True
-    answer_rule: str = "numina"  # numina | boxed | gsm8k
-    integer_mode: str = "round"  # round (notebook) | strict (reject non-integers)
-    vote_equivalence: str = "integer"  # integer | math
-    tie_break: str = "first_seen"  # first_seen | smallest | random
+    answer_rule: AnswerRule = AnswerRule.numina
+    integer_mode: IntegerMode = IntegerMode.round
+    vote_equivalence: VoteEquivalence = VoteEquivalence.integer
+    tie_break: TieBreak = TieBreak.first_seen
     # sc_tir (our default) only
     early_stop: EarlyStop = EarlyStop.none  # none | lossless | adaptive
     # early_stop=adaptive: stop once P(leader is the mode of the answer distribution) >= threshold,
     # under a beta (leader vs runner-up, Aggarwal et al. 2023's default) or dirichlet (all answers) posterior
     early_stop_threshold: float = 0.95
-    early_stop_posterior: str = "beta"  # beta | dirichlet
+    early_stop_posterior: Posterior = Posterior.beta
     early_stop_prior: float = 1.0  # pseudo-count per answer (and the beta's runner-up when none)
     pipelining: bool = False  # run a copy's code while other copies still generate
     # SC-TIR: problems decoded at once through one engine, their copies sharing its batches (a window:

@@ -4,12 +4,20 @@
 the sft recipe re-launch itself through `accelerate launch` with a config rendered from the template
 numina_exp/launch_templates/<name>.yaml into the run directory (numina_exp/train/launch.py)."""
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Optional
+
+
+class Distributed(StrEnum):
+    single = "single"
+    ddp = "ddp"
+    zero3 = "zero3"
+    zero3_offload = "zero3_offload"
 
 
 @dataclass
 class DistributedConfig:
-    name: str = "single"  # single | ddp | zero3 | zero3_offload  (template: numina_exp/launch_templates/<name>.yaml)
+    name: Distributed = Distributed.single  # template: numina_exp/launch_templates/<name>.yaml
     zero_stage: int = 0
     zero3_init: bool = False
     save_16bit_model: bool = False

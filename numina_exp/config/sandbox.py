@@ -1,11 +1,23 @@
 """Schema of the `sandbox` group: how model-written python runs, and how its result is rendered."""
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Isolation(StrEnum):
+    auto = "auto"  # bwrap where it works, else process
+    bwrap = "bwrap"
+    process = "process"
+
+
+class SandboxRules(StrEnum):  # how tool output is rendered back to the model
+    numina = "numina"  # the winning notebook, exactly
+    default = "default"
 
 
 @dataclass
 class SandboxConfig:
-    isolation: str = "auto"  # auto (bwrap where it works, else process) | bwrap | process; docs/sandbox.md
-    rules: str = "default"  # numina (the winning notebook, exactly) | default
+    isolation: Isolation = Isolation.auto  # docs/sandbox.md
+    rules: SandboxRules = SandboxRules.default
     timeout_s: float = 5.0  # wall clock per snippet, enforced from outside the snippet
     workers: int = 2  # parallel slots: one warm zygote (and, with bwrap, one sandbox) each
     memory_mb: int = 2048  # per snippet: the worker's memory cgroup (memfd, tmpfs too) where one can be made; RLIMIT_AS

@@ -1,4 +1,5 @@
-"""Decoding strategies (greedy, maj_k, sc_tir_numina, sc_tir) over a generation backend.
+"""Decoding strategies over a generation backend (the strategies and their capabilities:
+decode/strategies.py; the backends: generate/backends.py).
 
 The API (stable; evaluation codes against it)::
 
@@ -20,6 +21,7 @@ from typing import Iterable, Iterator, Optional, Union
 
 from ..generate.log import GenerationLog, as_log, index_generations, read_generations
 from .result import CopyResult, ProblemResult
+from .strategies import Strategy, strategy_class
 
 __all__ = ["Decoder", "make_decoder", "ProblemResult", "CopyResult", "GenerationLog", "read_generations",
            "index_generations"]
@@ -40,9 +42,14 @@ class Decoder:
     @property
     def backend(self):
         if self._backend is None:
-            from numina_exp.core.registry import backend_cls
-            self._backend = backend_cls(self.cfg.backend.name)(self.cfg)
+            from numina_exp.generate.backends import backend_class
+            self._backend = backend_class(self.cfg.backend.name)(self.cfg)
         return self._backend
+
+    @property
+    def strategy(self) -> type[Strategy]:
+        """The class of decoding.strategy: its decode function and capability flags."""
+        return strategy_class(self.dcfg.strategy)
 
     @property
     def executor(self):
@@ -67,16 +74,12 @@ class Decoder:
     # --- the one entry point -----------------------------------------------------------------------
     def decode(self, problems: Iterable[dict], seed: Optional[int] = None,
                gen_log: Union[GenerationLog, str, os.PathLike, None] = None) -> Iterator[ProblemResult]:
-        from numina_exp.core.registry import STRATEGIES, strategy_fn
-
-        if self.dcfg.strategy not in STRATEGIES:
-            raise ValueError(f"decoding.strategy={self.dcfg.strategy!r} is not one of {sorted(STRATEGIES)}")
+        strategy = self.strategy  # an unknown name fails here, before the log is touched
         seed = int(self.dcfg.seed if seed is None else seed)
         log = as_log(gen_log)
         problems = [dict(p, id=str(p["id"])) for p in problems]
-        fn = strategy_fn(self.dcfg.strategy)
         try:
-            for result in fn(self, problems, seed, log):
+            for result in strategy.decode(self, problems, seed, log):
                 log.flush()
                 yield result
         finally:

@@ -341,7 +341,7 @@ def decode(dec, problems: list[dict], seed: int, log) -> Iterator[ProblemResult]
     decisions, texts (per-request seeds) and vote are those of decoding it alone. Results and their
     generation-log lines come out in input order, each problem's lines written just before its result."""
     d = dec.dcfg
-    pipelined = d.strategy == "sc_tir" and d.pipelining
+    pipelined = dec.strategy.early_stop and d.pipelining  # a capability of sc_tir, not of the notebook
     k = max(1, int(getattr(d, "problems_in_flight", 1) or 1))
     queue = (_Problem(dec, problem, seed, order=i) for i, problem in enumerate(problems))
     done: dict = {}

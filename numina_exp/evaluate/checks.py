@@ -11,6 +11,7 @@ from numina_exp.core.io import JsonlError
 
 
 def check_inputs(cfg: DictConfig) -> None:
+    from numina_exp.generate.backends import backend_class
     from numina_exp.generate.log import read_generations
 
     from .suites import SuiteError, load_suite
@@ -22,7 +23,7 @@ def check_inputs(cfg: DictConfig) -> None:
         except SuiteError as err:
             raise ConfigError("eval.path", str(err), "fix that line: one JSON object per line with id, problem and a "
                               "string or number answer, UTF-8") from None
-    if cfg.backend.name == "replay" and cfg.backend.path:
+    if backend_class(cfg.backend.name).recorded and cfg.backend.path:
         try:
             read_generations(cfg.backend.path)
         except JsonlError as err:

@@ -133,7 +133,9 @@ def eval_plan(cfg: DictConfig) -> dict:
     for section in ("decoding", "sandbox", "scale"):
         if section in cfg:
             plan[section] = _container(cfg[section])
-    if "backend" in cfg and cfg.backend.name != "hf" and "decoding" in plan:
+    from numina_exp.generate.backends import backend_class
+
+    if "backend" in cfg and backend_class(cfg.backend.name).batch_invariant and "decoding" in plan:
         # per-request seeds: a problem's result does not depend on the problems decoded beside it
         # (tests/decode/test_problems_in_flight.py), so a resume may change how many are in flight
         plan["decoding"].pop("problems_in_flight", None)
@@ -144,7 +146,7 @@ def eval_plan(cfg: DictConfig) -> dict:
         plan["model"] = model
     backend = _container(cfg.backend)
     backend.pop("path", None)
-    if cfg.backend.name == "replay" and cfg.backend.path:
+    if backend_class(cfg.backend.name).recorded and cfg.backend.path:
         backend["file_sha256"] = sha256_file(Path(str(cfg.backend.path)).expanduser())
     plan["backend"] = backend
     plan["eval"] = {k: v for k, v in _container(e).items() if k not in EVAL_KEYS_NOT_IN_PLAN}

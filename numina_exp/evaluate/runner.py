@@ -71,7 +71,7 @@ def run(cfg: DictConfig, run_dir: Path, decoder=None) -> dict:
         raise RuntimeError(f"eval={e.name} has no problems")
     rows = select_shard(rows, e, run_dir)  # eval.num_shards > 1: this job's problem range only
     store = ResultStore(run_dir / "per_problem.jsonl")
-    tracker = Tracker(cfg, run_dir, job_type="evaluate")
+    tracker = Tracker(cfg, run_dir, job_type=cfg.method.name)
     own_decoder = decoder is None
     t0 = time.time()
     seed_lines = []

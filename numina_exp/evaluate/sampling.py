@@ -182,7 +182,7 @@ def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int,
     bar = None
     if progress:
         from tqdm.auto import tqdm
-        bar = tqdm(total=len(problems), initial=len(problems) - len(todo), desc="sample", unit="problem", dynamic_ncols=True)
+        bar = tqdm(total=len(problems), initial=len(problems) - len(todo), desc="sampling", unit="problem", dynamic_ncols=True)
     gen_log = _KeepingLog(gen_path)
     try:
         for result in (decoder.decode(todo, seed=seed, gen_log=gen_log) if todo else []):

@@ -6,6 +6,15 @@ decoding strategy may use are explicit, with defaults a backend overrides where 
 * `streamer()`: a `Streamer` (submit one request, poll finished ones) for pipelined SC-TIR; the default
   batches whatever is pending into one `generate` call;
 * `recorded_exec(key)`: the saved execution result of a generation (replay; None elsewhere);
+* flags validation reads instead of a backend's name (generate/checks.py): `recorded` (texts and
+  execution results come from a recording, backend.path, not from model weights), `loads_weights`
+  (builds its engine from cfg.model's weights in this process), `data_parallel`
+  (backend.data_parallel_size engines), `static_cache` (backend.static_cache / backend.compile);
+  `check_config(cfg)` checks the backend's own keys;
+* `usage`: a metered endpoint's counters (None: not metered); `served_model`: the model a remote
+  endpoint serves (None: the weights of cfg.model);
+* `batch_invariant`: a request's text does not depend on the requests batched beside it (per-request
+  seeds);
 * `close()`: release the engine.
 """
 from __future__ import annotations
@@ -86,6 +95,19 @@ class Streamer:
 
 class Backend:
     prompts_per_call: Optional[int] = None  # prompts per generate call (None: the backend takes any number)
+    batch_invariant: bool = False  # True only where each request's sampling is seeded on its own
+
+    recorded: bool = False
+    loads_weights: bool = False
+    data_parallel: bool = False
+    static_cache: bool = False
+    usage: Optional[dict] = None
+    served_model: Optional[str] = None
+
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        """This backend's own keys, before anything loads (raises ConfigError naming the key)."""
+
 
     def generate(self, prompts: Sequence[str], sampling: Sampling,
                  keys: Optional[Sequence[GenKey]] = None) -> list[list[Completion]]:

@@ -14,6 +14,9 @@ from .base import Backend, Completion, GenKey, Sampling, cut_at_stop, request_se
 
 
 class HFBackend(Backend):
+    loads_weights = True
+    static_cache = True  # backend.static_cache / backend.compile (the blog's inference ablation)
+
     def __init__(self, cfg, model=None, tokenizer=None):
         import torch
 

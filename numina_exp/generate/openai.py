@@ -48,6 +48,12 @@ _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 class OpenAIBackend(Backend):
     prompts_per_call = None  # the thread pool takes any number; `concurrency` bounds what is in flight
+    batch_invariant = True  # each request sends its own seed (vllm_extensions)
+
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        from .keys import check_openai
+        check_openai(cfg)
 
     def __init__(self, cfg, model_source: Optional[str] = None):
         import httpx
@@ -75,6 +81,7 @@ class OpenAIBackend(Backend):
         self._lock = threading.Lock()
         self.usage = {"requests": 0, "retries": 0, "failures": 0, "prompt_tokens": 0, "completion_tokens": 0}
         self.model = str(b.model) if b.model else self._first_model()
+        self.served_model = self.model
 
     def _quote(self, text, limit: int = 300) -> str:
         """What a server said, safe for a console and a log: the API key and anything that looks like a

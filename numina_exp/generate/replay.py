@@ -15,6 +15,13 @@ from .log import index_generations, read_generations
 
 class ReplayBackend(Backend):
     prompts_per_call = None  # no limit
+    batch_invariant = True  # a text is looked up by (problem, copy, step), whatever is beside it
+    recorded = True  # texts and execution results from backend.path, no model weights
+
+    @classmethod
+    def check_config(cls, cfg) -> None:
+        from .keys import check_replay
+        check_replay(cfg)
 
     def __init__(self, cfg=None, path: Optional[str] = None, records: Optional[list] = None):
         if records is None:

@@ -67,6 +67,9 @@ def to_completion(out) -> Completion:
 
 class VLLMBackend(Backend):
     prompts_per_call = None  # the engine schedules any number of prompts
+    batch_invariant = True  # every request carries its own seed (request_seed)
+    loads_weights = True
+    data_parallel = True  # backend.data_parallel_size engines, one per GPU
 
     def __init__(self, cfg, model_source: Optional[str] = None):
         self.cfg = cfg

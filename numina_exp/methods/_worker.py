@@ -15,8 +15,9 @@ def load_run_config(run_dir: Path):
     own train schema. The schema declares `train: Any` (each trainer brings its own dataclass, which
     Hydra picks as the train/<method> option); merging the saved YAML into that alone would leave
     cfg.train a plain dict in every worker, its enums strings."""
-    from numina_exp.config import config_class
     from numina_exp.core.registry import method
+
+    from . import config_class
 
     saved = OmegaConf.load(Path(run_dir) / "resolved_config.yaml")
     schema = OmegaConf.structured(config_class())

@@ -23,6 +23,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
+from ..config.eval import AnswerKind
 from ..core.errors import ConfigError
 from ..core.registry import Method
 from ..decode import Decoder
@@ -36,12 +37,6 @@ class TeacherTemplate(str, Enum):
     numina = "numina"
     chatml = "chatml"
     none = "none"
-
-
-class AnswerKind(str, Enum):
-    math = "math"
-    numeric = "numeric"
-    integer = "integer"
 
 
 @dataclass
@@ -62,6 +57,7 @@ class GenerateTIRConfig:
 def validate(cfg) -> None:
     from ..core import planned
     from ..data.tir_generation import load_instruction
+    from ..decode.strategies import strategy_class, with_flag
 
     g, d = cfg.generate_tir, cfg.decoding
     if g.source is not None and not planned.exists(g.source):
@@ -76,9 +72,9 @@ def validate(cfg) -> None:
         load_instruction(g.prompt_file)
     except (OSError, ValueError) as err:
         raise ConfigError("generate_tir.prompt_file", str(err), "point it at a text file with one {problem} and no ```") from None
-    if d.strategy not in ("sc_tir", "sc_tir_numina"):
+    if not strategy_class(d.strategy).runs_code:
         raise ConfigError("decoding.strategy", f"generate_tir runs the TIR loop; decoding.strategy={d.strategy} runs no code",
-                          "use decoding=sc_tir (or sc_tir_numina)")
+                          f"use decoding={' or '.join(with_flag('runs_code'))}")
     if d.answer_rule == "numina":
         raise ConfigError("decoding.answer_rule", "the numina rule reads the whole text, prompt included, and the instruction "
                           "itself shows \\boxed", "use decoding.answer_rule=boxed")
@@ -157,8 +153,8 @@ def prompt_renderer(cfg):
 def teacher_name(cfg, backend) -> str:
     if cfg.generate_tir.teacher:
         return str(cfg.generate_tir.teacher)
-    if cfg.backend.name == "openai":
-        return f"{getattr(backend, 'model', cfg.backend.model)} @ {cfg.backend.url}"
+    if backend.served_model:  # a remote endpoint: the model it serves
+        return f"{backend.served_model} @ {cfg.backend.url}"
     if cfg.model.path:
         return str(cfg.model.path)
     return f"{cfg.model.hub_id} (tiny twin)" if cfg.scale.tiny_model else str(cfg.model.hub_id)
@@ -195,7 +191,7 @@ def run(cfg, run_dir) -> dict:
         if not journal.state(pid)[1]:
             todo.append((i, pid, problem, reference, str(row.get("source") or Path(source_name).stem)))
 
-    kind = AnswerKind(g.answer_kind).value
+    kind = g.answer_kind
 
     def grade(pred: str, ref: str) -> bool:
         return is_equivalent(pred, ref, kind)
@@ -218,7 +214,7 @@ def run(cfg, run_dir) -> dict:
             while not done:
                 seed = int(cfg.seed) + attempt
                 capture = _Capture(gen_log)
-                usage = getattr(decoder.backend, "usage", None)
+                usage = decoder.backend.usage
                 before = dict(usage) if usage is not None else None
                 try:
                     [result] = [r.to_json() for r in decoder.decode(

@@ -3,21 +3,34 @@
 The write-up's RL ablation: DeepSeekMath-7B-RL (or an SFT run) sampled k times per problem; rewards
 for writing a python block, for the block running, and for a correct final answer, shaped by
 train.reward_weights. Single-turn rollouts only (RLOOTrainer has no rollout hook in TRL 1.16; the
-rewards execute each completion's last block). Everything shared with GRPO is numina_exp.train.rl."""
+rewards execute each completion's last block). Everything shared with the other RL methods is
+numina_exp.train.rl, which this module hands its RLSpec."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..core.registry import Method
-from ..train.rl_config import RL_SCALE_CAPS, RLOOTrain
+from ..train.rl import RLSpec
+from ..train.rl_config import RL_SCALE_CAPS, RLTrainBase
+
+
+@dataclass
+class RLOOTrain(RLTrainBase):
+    normalize_advantages: bool = False  # RLOO's leave-one-out advantages, optionally scaled to unit std
+
+
+SPEC = RLSpec(method="rloo", trl_config="RLOOConfig", trl_trainer="RLOOTrainer",
+              own_kwargs=lambda t: {"normalize_advantages": t.normalize_advantages}, tir_rollouts=False)
 
 
 def validate(cfg) -> None:
     from ..train.rl import check
-    check(cfg, "rloo")
+    check(cfg, SPEC)
 
 
 def build(cfg, ctx):
     from ..train.rl import build as build_rl
-    return build_rl(cfg, ctx, "rloo")
+    return build_rl(cfg, ctx, SPEC)
 
 
 def run(cfg, run_dir):

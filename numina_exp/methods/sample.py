@@ -17,6 +17,7 @@ from pathlib import Path
 
 from omegaconf import open_dict
 
+from ..config.eval import AnswerKind
 from ..core.errors import ConfigError
 from ..core.registry import Method
 
@@ -34,18 +35,12 @@ class Reference(StrEnum):
     always = "always"  # add it for every problem
 
 
-class AnswerKind(StrEnum):
-    math = "math"  # math-verify equivalence (NuminaMath-TIR answers are expressions)
-    integer = "integer"  # AIMO integers (mod 1000)
-    numeric = "numeric"  # GSM8K-style numbers
-
-
 @dataclass
 class SampleConfig:
     k: int = 4  # copies per prompt (the write-up's 4); decoding.n is set to it
     unfinished_label: UnfinishedLabel = UnfinishedLabel.undesirable
     heldout_fraction: float = 0.2  # share of problems (by id hash) kept out of KTO training for the implicit-reward evaluation
-    answer_kind: AnswerKind = AnswerKind.math
+    answer_kind: AnswerKind = AnswerKind.math  # math-verify: NuminaMath-TIR answers are expressions
     reference: Reference = Reference.never  # the reference solution as an extra desirable completion
     progress: bool = True
 
@@ -56,9 +51,11 @@ def validate(cfg) -> None:
         raise ConfigError("sample.k", f"must be >= 1, got {s.k}", "use e.g. 4 (the write-up's)")
     if not (0.0 <= s.heldout_fraction < 1.0):
         raise ConfigError("sample.heldout_fraction", f"must be in [0, 1), got {s.heldout_fraction}", "use e.g. 0.2, or 0 to train on everything")
-    if cfg.decoding.strategy not in ("sc_tir", "sc_tir_numina", "maj_k"):
+    from ..decode.strategies import strategy_class, with_flag
+
+    if not strategy_class(cfg.decoding.strategy).copies:
         raise ConfigError("decoding.strategy", f"sampling needs several copies per prompt (decoding={cfg.decoding.strategy})",
-                          "use decoding=sc_tir (or sc_tir_numina / maj_k)")
+                          f"use decoding={' or '.join(with_flag('copies'))}")
     if cfg.decoding.early_stop:
         raise ConfigError("decoding.early_stop", "early stop leaves copies unfinished once the vote is decided: "
                           "they would be labelled as failures", "set decoding.early_stop=none")

@@ -1,28 +1,48 @@
-"""The RL recipes on TRL: RLOO (`RLOOTrainer`) and GRPO (`GRPOTrainer`) with code-execution rewards.
+"""The shared plumbing of the RL methods on TRL (RLOO, GRPO, ...) with code-execution rewards.
+
+Each RL method module declares an `RLSpec` (its TRL classes, the TRL arguments only it has, whether
+its trainer takes the SC-TIR rollout) and passes it here; nothing in this module names a method.
 
 Read top to bottom: prompts (problem + gold answer) -> reward functions by name with their weights ->
-TRL arguments (one mapping for the keys both trainers share) -> trainer (GRPO with rl.rollout=tir gets
-the SC-TIR rollout) -> after training: reward quarters, sandbox statuses, time shares.
+TRL arguments (one mapping for the keys every RL trainer shares, then the spec's own) -> trainer (with
+train.rollout=tir, the SC-TIR rollout as `rollout_func`) -> after training: reward quarters, sandbox
+statuses, time shares.
 
-Which trainer does what (TRL 1.16):
-  rollout=single  RLOO and GRPO: one generation per completion, its last block executed by the rewards.
-  rollout=tir     GRPO only: `rollout_func` runs the SC-TIR loop (tir_rollout.py); RLOOTrainer has no
-                  rollout hook, so method=rloo rejects it at validation.
+  rollout=single  one generation per completion, its last block executed by the rewards.
+  rollout=tir     `rollout_func` runs the SC-TIR loop (tir_rollout.py); a trainer without that hook
+                  (spec.tir_rollouts false) rejects it at validation.
 """
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
+from typing import Callable
 
 from .rl_config import Rollout
 
 log = logging.getLogger("numina_exp")
 
-TRAINERS = {"rloo": ("RLOOConfig", "RLOOTrainer"), "grpo": ("GRPOConfig", "GRPOTrainer")}
+
+@dataclass(frozen=True)
+class RLSpec:
+    """What one RL method brings to the shared plumbing."""
+
+    method: str  # the declaring method's name (error messages point to the methods that can do something)
+    trl_config: str  # the TRL argument class, e.g. "RLOOConfig" (trl is imported when a run builds its trainer)
+    trl_trainer: str  # the TRL trainer class, e.g. "RLOOTrainer"
+    own_kwargs: Callable  # train section -> the TRL arguments only this trainer has (a dict)
+    tir_rollouts: bool = False  # the trainer takes `rollout_func` (train.rollout=tir)
+
+    def __post_init__(self):
+        SPECS[self.method] = self
+
+
+SPECS: dict[str, RLSpec] = {}  # every RL method's spec by name, filled as the method modules are imported
 
 
 # ------------------------------------------------------------------------------------ validation
-def check(cfg, method: str) -> None:
+def check(cfg, spec: RLSpec) -> None:
     """What a type cannot express; raises ConfigError naming the key, before any model loads."""
     from ..core.errors import ConfigError
     from .args import world_size
@@ -43,10 +63,11 @@ def check(cfg, method: str) -> None:
     if t.global_batch_size % per_step:
         raise ConfigError("train.global_batch_size", f"{t.global_batch_size} is not a multiple of train.per_device_batch_size x "
                           f"processes = {per_step}", "pick per_device_batch_size so that it divides the completions per step")
-    if Rollout(t.rollout) == Rollout.tir:
-        if method != "grpo":
-            raise ConfigError("train.rollout", f"tir is not available for method={method}",
-                              "RLOOTrainer has no rollout hook in TRL 1.16: use train.rollout=single, or method=grpo")
+    if t.rollout == Rollout.tir:
+        if not spec.tir_rollouts:
+            raise ConfigError("train.rollout", f"tir is not available for method={cfg.method.name}",
+                              f"{spec.trl_trainer} has no rollout hook in TRL 1.16: use train.rollout=single, or "
+                              + " or ".join(f"method={s.method}" for s in SPECS.values() if s.tir_rollouts))
         if t.use_vllm:
             raise ConfigError("train.use_vllm", "true with train.rollout=tir",
                               "the TIR rollout generates with model.generate; set train.use_vllm=false")
@@ -86,9 +107,9 @@ def _first_user(messages):
 
 
 # ------------------------------------------------------------------------------------ TRL arguments
-def rl_kwargs(cfg, run_dir, method: str, world: int = 1, cpu: bool = False, bf16_ok: bool = True) -> dict:
-    """RLOOConfig / GRPOConfig keyword arguments: the TrainBase keys as for every trainer, then what RLOO
-    and GRPO share, then each one's own (a pure function)."""
+def rl_kwargs(cfg, run_dir, spec: RLSpec, world: int = 1, cpu: bool = False, bf16_ok: bool = True) -> dict:
+    """The TRL argument class's keyword arguments: the TrainBase keys as for every trainer, then what
+    every RL trainer shares, then the spec's own (a pure function)."""
     from .args import common_kwargs
 
     t = cfg.train
@@ -97,18 +118,15 @@ def rl_kwargs(cfg, run_dir, method: str, world: int = 1, cpu: bool = False, bf16
         num_generations=t.num_generations, max_completion_length=t.max_completion_length,
         temperature=t.temperature, top_p=t.top_p, beta=t.beta,
         reward_weights=[float(w) for w in t.reward_weights.values()],
-        use_vllm=t.use_vllm, vllm_mode=str(t.vllm_mode), vllm_gpu_memory_utilization=t.vllm_gpu_memory_utilization,
+        use_vllm=t.use_vllm, vllm_mode=t.vllm_mode.value, vllm_gpu_memory_utilization=t.vllm_gpu_memory_utilization,
         log_completions=t.log_completions,
     )
-    if method == "rloo":
-        kwargs["normalize_advantages"] = t.normalize_advantages
-    else:
-        kwargs.update(loss_type=str(t.loss_type), scale_rewards=str(t.scale_rewards))
+    kwargs.update(spec.own_kwargs(t))
     return kwargs
 
 
 # ------------------------------------------------------------------------------------ trainer
-def build(cfg, ctx: dict, method: str):
+def build(cfg, ctx: dict, spec: RLSpec):
     """Prompts -> rewards -> TRL arguments -> model -> trainer, from the shared plumbing's context
     (numina_exp.train.trl_run: run_dir, source, tokenizer, cpu, bf16_ok, world, model_kwargs).
     Returns (trainer, info); info["metrics"] is filled when training ends (reward quarters, sandbox
@@ -130,12 +148,12 @@ def build(cfg, ctx: dict, method: str):
         train_ds = train_ds.select(keep)
 
     sandbox = _sandbox_dict(cfg)
-    rewards = CodeRewards(dict(t.reward_weights), sandbox=sandbox, answer_kind=str(t.answer_kind),
+    rewards = CodeRewards(dict(t.reward_weights), sandbox=sandbox, answer_kind=t.answer_kind.value,
                           grade_timeout_s=float(sandbox.get("timeout_s", 5.0)))
-    config_cls, trainer_cls = (getattr(trl, name) for name in TRAINERS[method])
-    args = config_cls(**rl_kwargs(cfg, ctx["run_dir"], method, world=ctx["world"], cpu=ctx["cpu"], bf16_ok=ctx["bf16_ok"]))
+    config_cls, trainer_cls = getattr(trl, spec.trl_config), getattr(trl, spec.trl_trainer)
+    args = config_cls(**rl_kwargs(cfg, ctx["run_dir"], spec, world=ctx["world"], cpu=ctx["cpu"], bf16_ok=ctx["bf16_ok"]))
     extra = {}
-    if Rollout(t.rollout) == Rollout.tir:
+    if t.rollout == Rollout.tir:
         os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
         extra["rollout_func"] = TIRRollout(rewards, tokenizer, t.max_tool_steps, t.tool_step_tokens,
                                            t.max_completion_length, t.temperature, t.top_p)

@@ -1,42 +1,24 @@
-"""Schema of the RL recipes (`method=rloo`, `method=grpo`): one base for every key where RLOO and GRPO
-coincide, one small subclass each for what only one of them has. Pure dataclasses (cheap to import).
+"""Schema of the keys every RL method shares (RLTrainBase); each RL method subclasses it in its own
+module with what only it has. Pure dataclasses (cheap to import).
 
-The base keys speak the write-up's language; numina_exp.train.rl maps them to TRL's RLOOConfig /
-GRPOConfig names (docs/rl.md has the table)."""
+The base keys speak the write-up's language; numina_exp.train.rl maps them to TRL's argument names
+(docs/rl.md has the table)."""
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Optional
 
+from numina_exp.config.eval import AnswerKind
 from numina_exp.config.train import Scheduler, TrainBase
 
 
 class Rollout(StrEnum):
     single = "single"  # one generation per completion; the rewards execute its last block afterwards
-    tir = "tir"  # the SC-TIR step loop: generate to ```output -> execute -> feed back -> continue (GRPO only)
+    tir = "tir"  # the SC-TIR step loop: generate to ```output -> execute -> feed back -> continue (RLSpec.tir_rollouts)
 
 
 class VllmMode(StrEnum):
     colocate = "colocate"  # vLLM inside the training process(es), sharing the GPU
     server = "server"  # a separate `trl vllm-serve` process
-
-
-class AnswerKind(StrEnum):
-    integer = "integer"
-    numeric = "numeric"
-    math = "math"
-
-
-class LossType(StrEnum):  # TRL GRPOConfig.loss_type
-    grpo = "grpo"
-    dapo = "dapo"
-    dr_grpo = "dr_grpo"
-    bnpo = "bnpo"
-
-
-class ScaleRewards(StrEnum):  # the std GRPO divides advantages by
-    group = "group"
-    batch = "batch"
-    none = "none"
 
 
 def _default_weights() -> dict:
@@ -46,7 +28,7 @@ def _default_weights() -> dict:
 @dataclass
 class RLTrainBase(TrainBase):
     """TrainBase (lr, schedule, warmup, epochs, batch, precision, checkpointing, resume, seed, init_from,
-    peft) with RL defaults, plus the keys RLOO and GRPO share."""
+    peft) with RL defaults, plus the keys every RL method shares."""
     learning_rate: float = 1.0e-6
     lr_scheduler: Scheduler = Scheduler.constant
     epochs: float = 1.0
@@ -55,7 +37,7 @@ class RLTrainBase(TrainBase):
     logging_steps: int = 1
     eval_each_epoch: bool = False  # RL has no eval split here
     save_steps: Optional[int] = 50
-    # --- what RLOO and GRPO share ---
+    # --- what every RL method shares ---
     num_generations: int = 4  # k completions per prompt (the baseline / group)
     max_prompt_tokens: int = 1024  # prompts longer than this are dropped from the training set
     max_completion_length: int = 1024  # tokens per completion (TIR: all steps and their outputs together)
@@ -73,19 +55,7 @@ class RLTrainBase(TrainBase):
     log_completions: bool = False
 
 
-@dataclass
-class RLOOTrain(RLTrainBase):
-    normalize_advantages: bool = False  # RLOO's leave-one-out advantages, optionally scaled to unit std
-
-
-@dataclass
-class GRPOTrain(RLTrainBase):
-    beta: float = 0.0  # TRL's GRPO default: no KL term (and no reference model)
-    loss_type: LossType = LossType.dapo
-    scale_rewards: ScaleRewards = ScaleRewards.group
-
-
-# scale=cpu caps of the RL keys (Method.scale_caps of rloo and grpo): completions as long as decoding's,
+# scale=cpu caps of the RL keys (Method.scale_caps of every RL method): completions as long as decoding's,
 # k like its copies, max_copies prompts a step
 RL_SCALE_CAPS = {
     "train.max_completion_length": "max_new_tokens",

@@ -3,7 +3,7 @@ import pytest
 from helpers import compose_cfg, run_cli
 
 from numina_exp.config import ConfigError
-from numina_exp.config.validate import validate
+from numina_exp.methods._validate import validate
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,9 @@ from decode_scripted import FakeExecutor, RecordingReplay, cfg_for, code, final
 from helpers import compose_cfg
 
 from numina_exp.config import ConfigError
-from numina_exp.config.validate import validate
 from numina_exp.decode import make_decoder
 from numina_exp.decode.early_stop import beta_confidence, dirichlet_confidence, leader_confidence
+from numina_exp.methods._validate import validate
 
 
 @pytest.mark.parametrize("k", range(1, 8))
@@ -79,13 +79,18 @@ def test_adaptive_stops_only_when_confident_and_saves_tokens():
 
 @pytest.mark.parametrize("bad,key", [
     (["decoding.early_stop_threshold=1.0"], "decoding.early_stop_threshold"),
-    (["decoding.early_stop_posterior=gauss"], "decoding.early_stop_posterior"),
     (["decoding.early_stop_prior=0"], "decoding.early_stop_prior"),
 ])
 def test_bad_adaptive_keys_fail_at_validation(bad, key):
     cfg = compose_cfg(["decoding=sc_tir", "decoding.early_stop=adaptive", "model=tiny_llama", "eval=gsm8k", *bad])
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         validate(cfg)
+
+
+def test_unknown_posterior_fails_at_composition_naming_the_key():
+    """A closed choice is a StrEnum in the schema: Hydra refuses it before validation, naming key and value."""
+    with pytest.raises(Exception, match=r"early_stop_posterior[\s\S]*gauss|gauss[\s\S]*early_stop_posterior"):
+        compose_cfg(["decoding=sc_tir", "decoding.early_stop_posterior=gauss"])
 
 
 def test_adaptive_is_never_the_default():

@@ -53,6 +53,7 @@ def result_from_copies(pid: str, copies: list[CopyResult], m: int, gold=None) ->
 class ScriptedDecoder:
     def __init__(self, n: int = 8, m: int = 4, p_correct: float = 0.55, on_problem=None):
         self.n, self.m, self.p = n, m, p_correct
+        self.on_progress = None  # the Decoder interface: a callback the evaluation's progress bar sets
         self.calls: list[tuple[int, str]] = []
         self.on_problem = on_problem
 

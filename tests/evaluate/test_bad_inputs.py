@@ -7,9 +7,9 @@ from eval_scripted import replay_lines
 from helpers import compose_cfg, run_cli
 
 from numina_exp.config import ConfigError
-from numina_exp.config.validate import validate
 from numina_exp.evaluate import SuiteError, load_suite
 from numina_exp.evaluate.store import ResultStore, RunFileError
+from numina_exp.methods._validate import validate
 
 GOOD = [{"id": "a", "problem": "1+1?", "answer": "2"}, {"id": "b", "problem": "2+2?", "answer": 4}]
 

@@ -84,7 +84,40 @@ def test_concurrent_requests_keep_prompt_order():
 
 def test_missing_key_variable_is_a_config_error(monkeypatch):
     from numina_exp.config import ConfigError
-    from numina_exp.config.validate import check_backend
+    from numina_exp.generate.checks import check_backend_capabilities as check_backend
     monkeypatch.delenv("NUMINA_TEST_KEY")
     with pytest.raises(ConfigError, match="backend.api_key_env"):
         check_backend(_cfg("http://127.0.0.1:1/v1"))
+
+
+def test_problems_in_flight_auto_sends_the_requests_of_one_at_a_time():
+    """SC-TIR over the endpoint: with problems_in_flight=auto (several problems' copies in flight at
+    once) the server receives exactly the requests - prompt and per-request seed - of one problem at a
+    time, and the results are the same."""
+    import hashlib
+
+    from helpers import strip_timing
+
+    from numina_exp.decode import make_decoder
+    from numina_exp.sandbox import Executor
+
+    def reply(prompt):  # the stub's model: code first, then an answer that depends on the prompt
+        if "```output" not in prompt:
+            return "```python\nprint(6*7)\n```\n```output\n"
+        return f"so the answer is $\\boxed{{{int(hashlib.sha256(prompt.encode()).hexdigest(), 16) % 3}}}$."
+
+    problems = [{"id": f"p{i}", "problem": f"What is 6*{7 + i}?"} for i in range(4)]
+    runs, requests = {}, {}
+    with Executor(rules="numina", isolation="auto", timeout_s=5.0, workers=2) as ex:
+        for k in ("1", "auto"):
+            with StubServer(reply=reply) as srv:
+                cfg = _cfg(srv.url, "backend.model=m", "backend.concurrency=8", "decoding=sc_tir_numina", "decoding.n=4",
+                           "decoding.m=2", f"decoding.problems_in_flight={k}")
+                dec = make_decoder(cfg, executor=ex)
+                runs[k] = [r.to_json() for r in dec.decode(problems, seed=3)]
+                flight = dec.in_flight
+                dec.close()
+                requests[k] = sorted((r["prompt"], r["seed"]) for r in srv.requests)
+    assert flight[0] == 2  # concurrency 8 / n=4
+    assert requests["auto"] == requests["1"] and len(requests["1"]) == 4 * 4 * 2
+    assert strip_timing(runs["auto"]) == strip_timing(runs["1"])

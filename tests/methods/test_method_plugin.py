@@ -1,4 +1,4 @@
-"""Adding a method is one module + one YAML: a method defined here, outside the package, runs through
+"""Adding a method is one module: a method defined here, outside the package, runs through
 the CLI, through the launched worker (two processes under accelerate) and inside a pipeline, where
 it consumes the model an earlier stage produced. Nothing in numina_exp names it."""
 import json
@@ -53,10 +53,8 @@ METHOD = Method(name="toy", run=run, validate=validate, section="toy", schema=To
 
 def _plugin(tmp_path):
     (tmp_path / "toy_method.py").write_text(MODULE)
-    conf = tmp_path / "conf"
-    (conf / "method").mkdir(parents=True)
-    (conf / "method" / "toy.yaml").write_text("name: toy\n")
-    (conf / "experiment").mkdir()
+    conf = tmp_path / "conf"  # experiments only: the `method` option comes from the declaration
+    (conf / "experiment").mkdir(parents=True)
     (conf / "experiment" / "toy_pipe.yaml").write_text(textwrap.dedent("""\
         # @package _global_
         defaults:

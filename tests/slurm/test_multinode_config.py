@@ -9,7 +9,7 @@ import pytest
 import yaml
 from helpers import REPO, compose_cfg
 
-from numina_exp.config.validate import validate
+from numina_exp.methods._validate import validate
 from numina_exp.train.launch import accelerate_config, relaunch
 
 SBATCH = REPO / "launch" / "slurm_sft.sbatch"

@@ -9,11 +9,11 @@ from eval_scripted import replay_lines, write_jsonl
 from helpers import REPO, compose_cfg, run_cli, strip_timing
 
 from numina_exp.config import ConfigError
-from numina_exp.config.validate import validate
 from numina_exp.core.rundir import prepare_run
 from numina_exp.evaluate import load_suite, suite_config
 from numina_exp.evaluate.runner import run
 from numina_exp.evaluate.shard import ShardError, find_shards, merge_shards, shard_bounds
+from numina_exp.methods._validate import validate
 
 
 def _run(overrides: list[str], run_dir: Path) -> None:

@@ -35,11 +35,11 @@ def compose(overrides: list[str]):
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
-    from numina_exp.config import register_configs
+    from numina_exp.methods import register_configs
 
     register_configs()
     from numina_exp.config.scaling import apply_scale
-    from numina_exp.config.validate import validate
+    from numina_exp.methods._validate import validate
 
     GlobalHydra.instance().clear()
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):

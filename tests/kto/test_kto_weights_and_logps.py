@@ -1,0 +1,136 @@
+"""Two KTO claims the toy run cannot see. (1) Class weights: on an UNBALANCED labelled set (10 desirable /
+30 undesirable) the weights the trainer actually receives, read back from the KTOConfig the run saved
+(final/training_args.bin), are the balanced ones computed by hand from the counts, not 1.0 / 1.0.
+(2) `completion_logps` against a hand computation on a tiny model: for each completion token t, log
+softmax(logits at t-1)[token t], one sequence at a time without padding; a shift by one token fails."""
+from __future__ import annotations
+
+import math
+
+import pytest
+from kto_scripted import toy_samples, write_samples
+from test_kto_runs import KTO, cli
+
+from numina_exp.evaluate.implicit_reward import completion_logps
+
+
+def _unbalanced(keep_desirable: int) -> list[dict]:
+    rows, kept = [], 0
+    for r in toy_samples():
+        if r.get("split") == "train" and r["label"]:
+            if kept >= keep_desirable:
+                continue
+            kept += 1
+        rows.append(r)
+    return rows
+
+
+def test_unbalanced_classes_reach_the_trainer_with_balanced_weights(tmp_path):
+    import torch
+
+    rows = _unbalanced(10)
+    nd = sum(1 for r in rows if r.get("split") == "train" and r["label"])
+    nu = sum(1 for r in rows if r.get("split") == "train" and not r["label"])
+    assert (nd, nu) == (10, 30)
+    samples = write_samples(tmp_path / "samples.jsonl", rows)
+    run = tmp_path / "run"
+    cli([*KTO, f"data.path={samples}", "train.max_steps=1", "train.heldout_eval=false"], run)
+    args = torch.load(run / "final" / "training_args.bin", weights_only=False)
+    # KTO's recommendation (Ethayarajh et al. 2024): lambda_D * n_D / (lambda_U * n_U) in [1, 4/3]; `auto`
+    # keeps the undesirable weight at 1 and puts the ratio at 7/6: lambda_D = 7/6 * 30 / 10 = 3.5
+    assert type(args).__name__ == "KTOConfig"
+    assert args.undesirable_weight == pytest.approx(1.0)
+    assert args.desirable_weight == pytest.approx(3.5, abs=1e-4)
+    ratio = args.desirable_weight * nd / (args.undesirable_weight * nu)
+    assert 1.0 <= ratio <= 4 / 3
+
+
+def test_many_more_desirable_scale_the_undesirable_side_in_the_trainer(tmp_path):
+    import torch
+
+    rows = [r for r in toy_samples() if not (r.get("split") == "train" and not r["label"])]
+    rows += [r for r in toy_samples() if r.get("split") == "train" and not r["label"]][:6]  # 30 desirable / 6
+    samples = write_samples(tmp_path / "samples.jsonl", rows)
+    run = tmp_path / "run"
+    cli([*KTO, f"data.path={samples}", "train.max_steps=1", "train.heldout_eval=false"], run)
+    args = torch.load(run / "final" / "training_args.bin", weights_only=False)
+    assert args.desirable_weight == pytest.approx(1.0)
+    assert args.undesirable_weight == pytest.approx(30 / (7 / 6 * 6), abs=1e-4)  # 4.2857
+
+
+# --- completion_logps -----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    import torch
+    from transformers import AutoModelForCausalLM, LlamaConfig
+
+    from numina_exp.models.tokenizer import build_tokenizer
+
+    tok = build_tokenizer(vocab_size=512, out_dir=tmp_path_factory.mktemp("tok") / "bpe")
+    torch.manual_seed(0)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                      num_key_value_heads=2, intermediate_size=64, max_position_embeddings=256,
+                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    model = AutoModelForCausalLM.from_config(cfg).eval()
+    with torch.no_grad():  # sharper logits than the init's near-uniform ones: a shift must show
+        model.lm_head.weight.mul_(40.0)
+    return model, tok
+
+
+# prompts ending in a newline: the completion's tokens begin exactly where the prompt's end
+PAIRS = [("### Problem: What is 2+3?\n### Solution:\n", "The sum is 5."),
+         ("### Problem: Name a prime.\n### Solution:\n", "```python\nprint(7)\n```\n```output\n7\n```\nSo $\\boxed{7}$."),
+         ("### Problem: Q\n### Solution:\n", "x")]
+# the recipe's prompt ends in a space, which BPE merges into the completion's first token: the completion
+# starts at the first token where the two tokenizations differ (as TRL's KTOTrainer counts it)
+MERGED = ("### Problem: Name a prime.\n### Solution: ", "```python\nprint(7)\n```")
+
+
+def _by_hand(model, tok, prompt: str, completion: str, start: int | None = None) -> float:
+    import torch
+
+    full = tok(prompt + completion + tok.eos_token)["input_ids"]
+    if start is None:
+        start = len(tok(prompt)["input_ids"])
+        assert full[:start] == tok(prompt)["input_ids"]
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([full])).logits[0].double()
+    total = 0.0
+    for t in range(start, len(full)):  # token t is predicted from position t - 1
+        row = logits[t - 1]
+        total += float(row[full[t]] - torch.logsumexp(row, dim=-1))
+    return total
+
+
+def test_completion_logps_equal_a_hand_computation(tiny):
+    model, tok = tiny
+    want = [_by_hand(model, tok, p, c) for p, c in PAIRS]
+    for batch_size in (1, 3):  # unpadded, and padded to the longest pair
+        got = completion_logps(model, tok, PAIRS, batch_size=batch_size)
+        assert got == pytest.approx(want, rel=1e-4, abs=1e-3), (batch_size, got, want)
+    assert all(math.isfinite(w) for w in want)
+
+
+def test_a_space_merged_across_the_boundary_counts_with_the_completion(tiny):
+    model, tok = tiny
+    prompt, completion = MERGED
+    p_ids = tok(prompt)["input_ids"]
+    full = tok(prompt + completion + tok.eos_token)["input_ids"]
+    assert full[len(p_ids) - 1] != p_ids[-1] and full[:len(p_ids) - 1] == p_ids[:-1]  # the space token merged
+    (got,) = completion_logps(model, tok, [MERGED])
+    assert got == pytest.approx(_by_hand(model, tok, prompt, completion, start=len(p_ids) - 1), rel=1e-4, abs=1e-3)
+
+
+def test_max_length_keeps_the_start(tiny):
+    model, tok = tiny
+    prompt, completion = PAIRS[1]
+    n_prompt = len(tok(prompt)["input_ids"])
+    cut = n_prompt + 3  # three completion tokens survive
+    full = tok(prompt + completion + tok.eos_token)["input_ids"][:cut]
+    import torch
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([full])).logits[0].double()
+    want = sum(float(logits[t - 1][full[t]] - torch.logsumexp(logits[t - 1], -1)) for t in range(n_prompt, cut))
+    (got,) = completion_logps(model, tok, [(prompt, completion)], max_length=cut)
+    assert got == pytest.approx(want, rel=1e-4, abs=1e-3)
