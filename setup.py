@@ -7,5 +7,5 @@ from setuptools import find_packages, setup
 setup(
     packages=find_packages(include=["numina_exp*"]) + ["numina_exp.conf"],
     package_dir={"numina_exp.conf": "conf"},
-    package_data={"numina_exp.conf": ["*.yaml", "*/*.yaml", "*/*/*.yaml"]},
+    # its package data is in setup.cfg with the rest: a package_data argument here replaces setup.cfg's whole table
 )
