@@ -105,8 +105,7 @@ def _multinomial(w: str) -> int:
 
 @family("arrangements", "combinatorics")
 def arrangements(rng: random.Random, level: int) -> Item:
-    """Distinct arrangements of a multiset of letters mod 1000 (level 2: no two equal letters adjacent;
-    level 3: divisors of the number of arrangements)."""
+    """Arrangements of a multiset of letters mod 1000 (level 2: no equal neighbours; level 3: divisors of the count)."""
     w = _word(rng, rng.randrange(5, 9))  # at most 8! = 40320 permutations: the brute-force programs stay fast
     t = ", ".join(w)
     counts = " \\cdot ".join(f"{w.count(c)}!" for c in sorted(set(w)))
