@@ -265,3 +265,21 @@ def test_eval_configs_load_their_split(name, file, n):
     assert cfg.eval.answer_kind == "integer"
     got = load_suite(cfg.eval)
     assert [r["id"] for r in got] == [r["id"] for r in rows(file)] and len(got) == n
+
+
+def test_shipped_files_are_package_data_of_a_clean_build(tmp_path):
+    """setup.py build_py from the tracked files alone (no egg-info, whose stale SOURCES.txt can smuggle files
+    in): the built package holds every Mini-AIMO file the configs point at."""
+    import shutil
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, text=True, check=True)
+    src = tmp_path / "src"
+    for rel in filter(None, tracked.stdout.split("\0")):
+        if (REPO / rel).is_file():
+            (src / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, src / rel)
+    subprocess.run([sys.executable, "setup.py", "-q", "build_py", "-d", str(tmp_path / "lib")], cwd=src, check=True,
+                   capture_output=True)
+    built = tmp_path / "lib" / "numina_exp"
+    for name in TRAIN + EVAL:
+        assert (built / "data" / "mini_aimo" / f"{name}.jsonl").is_file(), name
+    assert (built / "conf" / "data" / "mini_aimo.yaml").is_file()
