@@ -12,7 +12,6 @@ import os
 import queue
 import secrets
 import select
-import shutil
 import subprocess
 import sys
 import threading
@@ -28,6 +27,7 @@ from .limits import rlimits
 from .result import ExecResult
 from .rules import Prepared, get_rules, signal_name
 from .text import clean_code, clean_output
+from .wipe import remove_path
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ class WorkerDied(Exception):
 
 class WorkerCompromised(WorkerDied):
     """The worker broke the protocol (a forged, injected or garbled message): it is killed, never trusted again."""
+
+
+class WorkerUnavailable(WorkerDied):
+    """The zygote could not set up a snippet (its scratch space is broken): the snippet never ran."""
 
 
 def max_line(max_output_bytes: int) -> int:
@@ -140,6 +144,8 @@ class _Worker:
         self._send(req)
         deadline = time.monotonic() + wall_limit(timeout_s) + GRACE_S
         started = self._read_msg(deadline)
+        if started.get("event") == "unavailable" and started.get("id") == req["id"]:
+            raise WorkerUnavailable(f"could not set up the snippet ({str(started.get('why'))[:300]})")
         if started.get("event") != "started" or started.get("id") != req["id"]:
             raise WorkerCompromised(f"expected 'started' for request {req['id']}, got {str(started)[:200]}")
         done = self._read_msg(deadline)
@@ -151,8 +157,18 @@ class _Worker:
             raise WorkerCompromised(f"sent a malformed result ({e})") from None
 
     def stop(self) -> None:
-        """Kill the zygote and everything it started: its cgroup where it has one (nothing escapes that), else
-        its process group, its PID namespace (bwrap) and the processes carrying its token."""
+        """Kill the zygote and everything it started, remove its cgroup and host scratch dir. Never raises: what
+        a snippet left (on disk or elsewhere) must not break the executor; a failure is logged."""
+        try:
+            self._stop()
+        except Exception as e:  # noqa: BLE001 (a worker that cannot be cleaned is still replaced)
+            log.warning("sandbox worker %d: cleanup failed (%s: %s)", self.index, type(e).__name__, e)
+        finally:
+            self.proc, self.cgroup, self.host_dir, self.ready = None, None, None, False
+
+    def _stop(self) -> None:
+        """Its cgroup where it has one (nothing escapes that), else its process group, its PID namespace (bwrap)
+        and the processes carrying its token."""
         if self.cgroup is not None:
             self.cgroup.kill_all()
         if self.proc is not None:
@@ -178,7 +194,9 @@ class _Worker:
             self.cgroup.remove()
             self.cgroup = None
         if self.host_dir:
-            shutil.rmtree(self.host_dir, ignore_errors=True)
+            problem = remove_path(self.host_dir)  # iterative, modes restored: a snippet's tree cannot stop it
+            if problem:
+                log.warning("sandbox worker %d: could not remove its scratch dir (%s)", self.index, problem)
             self.host_dir = None
         self.ready = False
 
@@ -266,7 +284,7 @@ class Executor:
         for t in self._threads:
             t.join()
         for w in self._workers:
-            w.stop()
+            w.stop()  # never raises
 
     def __enter__(self) -> "Executor":
         return self
@@ -303,18 +321,27 @@ class Executor:
                 msg = w.run(req, self.cfg.timeout_s)
                 break
             except Exception as e:  # WorkerDied, WorkerCompromised, or anything else a broken worker caused
-                started = w.ready
+                started = w.ready and not isinstance(e, WorkerUnavailable)
                 what = e if isinstance(e, WorkerDied) else f"failed ({type(e).__name__}: {e})"
                 log.warning("sandbox worker %d (%s) %s %s; killing and restarting it", w.index, self.mode, what,
                             "while running a snippet" if started else "before it was ready")
                 w.stop()
                 if started or attempt:  # the snippet ran and took the worker down (or it never came up)
-                    if not started and not isinstance(e, WorkerCompromised):
+                    if not started and not isinstance(e, (WorkerCompromised, WorkerUnavailable)):
                         raise RuntimeError(f"sandbox worker failed to start ({self.mode})") from e
                     r = ExecResult(status="killed", elapsed_s=time.monotonic() - t0,
                                    detail=f"the sandbox worker {what} while running this snippet (restarted)")
                     r.feedback = self._render(r, prep)
                     return r
+        if msg["wipe_error"]:  # this snippet left what its worker cannot clean: it is the one reported
+            log.warning("sandbox worker %d: a snippet left files its zygote could not remove (%s); replacing the "
+                        "worker", w.index, msg["wipe_error"][:300])
+            w.stop()
+            r = ExecResult(status="killed", elapsed_s=float(msg["elapsed"]), wall_s=float(msg["wall"]),
+                           script_path=msg["script_path"], leftovers=msg["leftovers"],
+                           detail="it left files the sandbox could not remove; its worker was replaced")
+            r.feedback = self._render(r, prep)
+            return r
         rc = msg["returncode"]
         if msg["timed_out"]:
             status, detail = "timeout", f"no exit after {self.cfg.timeout_s:g} s; killed"

@@ -67,6 +67,6 @@ def _tuple(t):
 
 DONE_FIELDS = {"id": int, "event": str, "returncode": int, "timed_out": bool, "truncated": bool,
                "stdout": str, "stderr": str, "elapsed": (int, float), "wall": (int, float), "leftovers": int,
-               "script_path": str}
+               "script_path": str, "wipe_error": str}
 REQUEST_FIELDS = {"id": int, "script": str, "timeout": (int, float), "wall_limit": (int, float), "echo": bool,
                   "preload": bool}

@@ -31,7 +31,6 @@ import mmap
 import os
 import resource
 import select
-import shutil
 import signal
 import sys
 import threading
@@ -40,6 +39,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves our own directory off sys.path
 import confine  # noqa: E402
 import protocol  # noqa: E402
+import wipe  # noqa: E402
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -148,8 +148,9 @@ class Zygote:
         self.seq_in = self.seq_out = 0
         self.inbuf = b""
         self.root = settings["scratch_root"]
-        self.wipe = settings.get("wipe_dirs", [])
+        self.wipe = settings["wipe_dirs"]  # emptied after every snippet: everything a snippet can write to
         self.keep = tuple(settings.get("wipe_keep", []))
+        self.modes = {d: os.stat(d).st_mode & 0o7777 for d in self.wipe}  # restored: a snippet may chmod them
         self.nsinit = settings["mode"] == "bwrap" and _in_own_pid_namespace()
         self.counter = mmap.mmap(-1, 8)  # fork budget shared by the whole lineage of one snippet
         self.n = 0
@@ -191,13 +192,29 @@ class Zygote:
             self.send(self.run(req))
 
     # ---------------------------------------------------------------- one snippet
+    def _scratch(self, script: str) -> tuple[str, str]:
+        """A fresh scratch dir with the script in it. Its name is random and it is created exclusively: a snippet
+        cannot pre-create or predict the next one's (and the wipe leaves nothing in the scratch root anyway)."""
+        for _ in range(8):
+            scratch = os.path.join(self.root, f"run-{os.urandom(12).hex()}")
+            try:
+                os.mkdir(scratch, 0o700)
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise OSError("no fresh scratch dir name in 8 tries")
+        path = os.path.join(scratch, "tmp.py")
+        with open(path, "x", encoding="utf-8", errors="replace") as f:  # the host already replaced lone surrogates
+            f.write(script)
+        return scratch, path
+
     def run(self, req: dict) -> dict:
         self.n += 1
-        scratch = os.path.join(self.root, f"run{self.n}")
-        os.makedirs(scratch, mode=0o700)
-        path = os.path.join(scratch, req.get("script_name", "tmp.py"))
-        with open(path, "w", encoding="utf-8", errors="replace") as f:  # the host already replaced lone surrogates
-            f.write(req["script"])
+        try:
+            scratch, path = self._scratch(req["script"])
+        except OSError as e:  # the snippet never ran: the host replaces this worker and runs it on a fresh one
+            return {"id": req["id"], "event": "unavailable", "why": f"scratch dir: {e}"}
         r_out, w_out = os.pipe()
         r_err, w_err = os.pipe()
         self.counter.seek(0)
@@ -214,7 +231,7 @@ class Zygote:
         wall_limit = max(float(req.get("wall_limit") or 0.0), timeout)
         cap = int(self.s["max_output_bytes"])
         out, bufs = self._supervise(pid, r_out, r_err, timeout, wall_limit, cap, t0)
-        out["leftovers"] = self._kill_leftovers(pid)
+        out["leftovers"] = self._kill_leftovers(pid, out.pop("left"))
         # Every process of the snippet is gone now, so the pipes reach EOF: whatever it wrote before it ended
         # (or before the kill) is in them. Reading it all here is what makes the result complete: a child that
         # exited at the deadline, between our decision and the kill, is `ok` with all of its output.
@@ -223,8 +240,7 @@ class Zygote:
         out["stderr"] = bytes(bufs[r_err]).decode("utf-8", "replace")
         for fd in bufs:
             os.close(fd)
-        self._wipe(scratch)
-        out.update(id=req["id"], event="done", script_path=path)
+        out.update(id=req["id"], event="done", script_path=path, wipe_error=self._wipe())
         return out
 
     def _own_time(self, pid: int, wall: float) -> tuple[float, int]:
@@ -286,6 +302,7 @@ class Zygote:
                 if fd != pidfd:
                     truncated |= _read_some(fd, bufs, cap, open_fds)
         wall = time.monotonic() - t0
+        left = _live_descendants(pid)  # before any kill: what the snippet left running
         if status is None:
             _kill_group(pid)
             _, status = os.waitpid(pid, 0)
@@ -293,12 +310,14 @@ class Zygote:
         if pidfd is not None:
             os.close(pidfd)
         rc = os.waitstatus_to_exitcode(status)
-        out = {"returncode": rc, "timed_out": timed_out, "truncated": truncated, "elapsed": own, "wall": wall}
+        out = {"returncode": rc, "timed_out": timed_out, "truncated": truncated, "elapsed": own, "wall": wall,
+               "left": left}
         return out, {fd: bufs[fd] for fd in (r_out, r_err)}
 
-    def _kill_leftovers(self, pid: int) -> int:
-        """Kill every process the snippet left (grandchildren, setsid escapes: we are their subreaper)."""
-        killed = 0
+    def _kill_leftovers(self, pid: int, left: set) -> int:
+        """Kill every process the snippet left (grandchildren, setsid escapes: we are their subreaper). Returns how
+        many processes that was: `left` (alive when the snippet ended) and any it started after that count."""
+        killed = set(left)
         _kill_group(pid)
         if self.nsinit:
             try:
@@ -309,9 +328,10 @@ class Zygote:
         while True:
             kids = _children()
             if not kids:
-                return killed
+                return len(killed)
             for k in kids:
-                killed += 1
+                if _alive(k):
+                    killed.add(k)
                 try:
                     pg = os.getpgid(k)
                     if pg != os.getpgrp():
@@ -331,10 +351,13 @@ class Zygote:
                 os._exit(70)
             time.sleep(0.001)
 
-    def _wipe(self, scratch: str) -> None:
-        shutil.rmtree(scratch, ignore_errors=True)
-        for d in self.wipe:  # bwrap: the private /tmp and /dev/shm start empty for every snippet
-            _empty_dir(d, self.keep)
+    def _wipe(self) -> str:
+        """Empty everything the snippet could write (bwrap: the private /tmp and /dev/shm; process: the scratch
+        root), modes restored. "" when clean, else what is left: the host then replaces this worker."""
+        problems = []
+        for d in self.wipe:
+            problems += wipe.empty_dir(d, self.keep, self.modes[d])
+        return "; ".join(problems)[:2000]
 
 
 def _drain(bufs: dict, cap: int, limit_s: float = 2.0) -> bool:
@@ -368,26 +391,18 @@ def _read_some(fd: int, bufs: dict, cap: int, open_fds: list) -> bool:
     return False
 
 
-def _empty_dir(d: str, keep: tuple) -> None:
-    """Delete everything in `d` except the read-only binds in `keep` (and the directories leading to them,
-    whose other entries are deleted)."""
+def _alive(pid: int) -> bool:
+    """A live process (not a zombie: one that exited on its own is not a leftover)."""
     try:
-        names = os.listdir(d)
-    except OSError:
-        return
-    for name in names:
-        p = os.path.join(d, name)
-        if p in keep:
-            continue
-        if any(k.startswith(p + os.sep) for k in keep):
-            _empty_dir(p, keep)
-        elif os.path.isdir(p) and not os.path.islink(p):
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            try:
-                os.unlink(p)
-            except OSError:
-                pass
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def _live_descendants(pid: int) -> set:
+    """Live processes under the zygote other than `pid`: all belong to the running snippet (we are a subreaper)."""
+    return {p for p in _descendants(os.getpid()) if p != pid and _alive(p)}
 
 
 def _kill_group(pid: int) -> None:
@@ -636,7 +651,8 @@ def main() -> None:
     landlock = seccomp = None
     if settings.get("landlock"):
         paths = settings["landlock"]
-        landlock = confine.LandlockDomain(confine.build_landlock(paths["read"], paths["write"], paths["devices"]))
+        landlock = confine.LandlockDomain(confine.build_landlock(paths["read"], paths["write"], paths["devices"],
+                                                                 paths.get("hidden", ())))
     if settings.get("seccomp", True):
         seccomp = confine.SeccompProgram(confine.compile_seccomp())
     settings["zygote_pid"] = os.getpid()

@@ -1,5 +1,6 @@
 """Sandbox fixtures: both isolation levels, leak checks on the processes our workers started."""
 import os
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +97,15 @@ HONEST = (
 def assert_full_budgets(ex: Executor) -> None:
     r = ex.run([HONEST])[0]
     assert (r.status, r.stdout) == ("ok", "budgets ok\n"), (r.status, r.detail, r.stderr[-1500:])
+
+
+def zygote_pid(token: str) -> int:
+    """The worker's zygote (as the host sees it): the marked process running zygote.py that is not bwrap."""
+    for pid in marked_pids(token):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if os.path.basename(argv[0]) != b"bwrap" and any(a.endswith(b"zygote.py") for a in argv):
+            return pid
+    raise AssertionError(f"no zygote for worker {token}")

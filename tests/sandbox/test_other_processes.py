@@ -9,7 +9,7 @@ import subprocess
 
 from numina_exp.sandbox import Executor
 
-from .conftest import BUDGETS, all_marked, assert_full_budgets
+from .conftest import BUDGETS, all_marked, assert_full_budgets, zygote_pid
 
 LIMITS = ("RLIMIT_AS", "RLIMIT_NOFILE", "RLIMIT_FSIZE", "RLIMIT_CPU", "RLIMIT_NPROC", "RLIMIT_STACK")
 
@@ -43,17 +43,7 @@ REFUSED = {f"{w}_{k}": v for w in ("zygote", "victim") for k, v in
 
 
 def _zygote_pid(ex: Executor) -> int:
-    for token in ex.tokens:
-        for pid in all_marked_of(token):
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if b"zygote.py" in f.read():
-                    return pid
-    raise AssertionError("no zygote found")
-
-
-def all_marked_of(token):
-    from numina_exp.sandbox.isolation import marked_pids
-    return marked_pids(token)
+    return zygote_pid(ex._workers[0].token)
 
 
 def _state(pid: int) -> dict:
