@@ -213,17 +213,20 @@ class LandlockDomain:
             raise OSError(e, f"landlock_restrict_self: {os.strerror(e)}")
 
 
-def build_landlock(read_paths, write_paths, device_paths):
-    """A Landlock ruleset (landlockpy.Ruleset, not yet enforced): `read_paths` readable and executable,
-    `write_paths` fully writable, `device_paths` (/dev/null, /dev/urandom ...) read+write; everything else
-    denied. Signals and abstract unix sockets scoped to the domain (ABI >= 6); TCP denied (ABI >= 4)."""
+def build_landlock(read_paths, write_paths, device_paths, hidden=()):
+    """A Landlock ruleset (landlockpy.Ruleset, not yet enforced): `read_paths` readable and executable except what
+    lies in `hidden` (see `read_rules`), `write_paths` fully writable, `device_paths` (/dev/null, /dev/urandom ...)
+    read+write; everything else denied. Signals and abstract unix sockets scoped to the domain (ABI >= 6); TCP
+    denied (ABI >= 4)."""
     from landlockpy import AccessFS, AccessNet, Ruleset, Scope
     rs = Ruleset(handled_net=AccessNet.BIND_TCP | AccessNet.CONNECT_TCP | AccessNet.BIND_UDP
                  | AccessNet.CONNECT_SEND_UDP, scoped=Scope.ABSTRACT_UNIX_SOCKET | Scope.SIGNAL)
     read = AccessFS.EXECUTE | AccessFS.READ_FILE | AccessFS.READ_DIR
     every = ~AccessFS(0) & rs.handled_fs
-    for p in read_paths:
-        if os.path.exists(p):
+    for p, listing_only in read_rules(read_paths, hidden):
+        if listing_only:
+            rs.allow_path(p, AccessFS.READ_DIR)
+        elif os.path.exists(p):
             rs.allow_path(p, read if os.path.isdir(p) else AccessFS.EXECUTE | AccessFS.READ_FILE)
     for p in device_paths:
         if os.path.exists(p):
@@ -232,3 +235,29 @@ def build_landlock(read_paths, write_paths, device_paths):
         if os.path.isdir(p):
             rs.allow_path(p, every)
     return rs
+
+
+def read_rules(read_paths, hidden) -> list:
+    """[(path, listing_only)]: Landlock rules grant a whole hierarchy and cannot take part of it back, so a read
+    root that holds a hidden path is granted piece by piece: listing (names only) for it, full read for each of
+    its entries that holds nothing hidden, the same split again for an entry that does, nothing for a hidden
+    one. A path of `read_paths` that lies inside a hidden one (the zygote's own directory) is granted as given."""
+    hidden = [os.path.realpath(h) for h in hidden]
+    out, seen = [], set()
+    todo = [os.path.realpath(p) if os.path.isdir(p) else p for p in read_paths]
+    while todo:
+        p = todo.pop()
+        if p in hidden or p in seen:
+            continue
+        seen.add(p)
+        inner = [h for h in hidden if h.startswith(p.rstrip("/") + "/")]
+        if not inner or not os.path.isdir(p):
+            out.append((p, False))
+            continue
+        out.append((p, True))
+        try:
+            # resolved: a rule follows a symlink (a venv's lib64 -> lib), so a link is judged by its target
+            todo += [os.path.realpath(os.path.join(p, name)) for name in os.listdir(p)]
+        except OSError:
+            pass
+    return out

@@ -114,23 +114,59 @@ def clean_env(token: str, home: str = "/tmp") -> dict[str, str]:
     }
 
 
+# Asked of the zygote's interpreter itself, as the zygote starts it (-I): where it is installed, what it imports
+# from, and where it finds this package (a wheel puts it, suites and configs included, in site-packages).
+_LAYOUT = ("import importlib.util, json, sys\n"
+           "spec = importlib.util.find_spec('numina_exp')\n"
+           "pkg = list(spec.submodule_search_locations or []) if spec else []\n"
+           "print(json.dumps({'dirs': [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix] + sys.path,"
+           " 'pkg': pkg}))")
+
+
 @functools.lru_cache(maxsize=None)
+def python_layout(python: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the directories the interpreter `python` needs: its prefixes (a venv and its base install) and the
+    directories on its isolated sys.path; where it finds the numina_exp package)."""
+    out = subprocess.run([python, "-I", "-c", _LAYOUT], capture_output=True, text=True, timeout=120,
+                         env=clean_env("layout"), cwd="/")
+    layout = json.loads(out.stdout) if out.returncode == 0 else {"dirs": [], "pkg": []}
+    found = layout["dirs"] + [os.path.dirname(os.path.dirname(python))]
+    dirs = tuple(sorted({p for p in found if p and os.path.isabs(p) and os.path.isdir(p)}))
+    return dirs, tuple(layout["pkg"])
+
+
 def python_dirs(python: str) -> tuple[str, ...]:
-    """The install directories of the interpreter `python` (a venv and the base install it points to)."""
-    if os.path.realpath(python) == os.path.realpath(sys.executable):
-        found = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
-    else:
-        out = subprocess.run([python, "-I", "-c", "import sys; print('\\n'.join([sys.prefix, sys.base_prefix, "
-                              "sys.exec_prefix, sys.base_exec_prefix]))"], capture_output=True, text=True, timeout=60)
-        found = out.stdout.split()
-    found.append(os.path.dirname(os.path.dirname(python)))
-    return tuple(sorted({p for p in found if p and os.path.isdir(p)}))
+    return python_layout(python)[0]
 
 
 def read_paths(python: str) -> list[str]:
     """Everything a snippet may read, as paths in the host's tree: the interpreter's install, the zygote's code
-    (numina_exp/sandbox only, not the checkout), the system libraries."""
+    (numina_exp/sandbox only, not the checkout), the system libraries. `hidden_paths` are cut out of it."""
     return sorted({*python_dirs(python), str(ZYGOTE.parent)}) + [p for p in SYSTEM_READ if os.path.lexists(p)]
+
+
+def _under(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip("/") + "/")
+
+
+def hidden_paths(python: str) -> list[str]:
+    """What lies inside `read_paths` but must stay unreadable: the numina_exp package (suites with their answers,
+    configs, Mini-AIMO test files: package data under a wheel install) wherever this interpreter or the host
+    imports it from, and the config tree. Only numina_exp/sandbox, the zygote's own code, is let back in."""
+    import numina_exp
+    from numina_exp.core.paths import conf_dir
+    candidates = {*python_layout(python)[1], *numina_exp.__path__}
+    try:
+        candidates.add(str(conf_dir()))
+    except FileNotFoundError:  # a copy without its config tree (a bare package): nothing to hide there
+        pass
+    roots = [os.path.realpath(p) for p in read_paths(python)]
+    out = set()
+    for c in candidates:
+        real = os.path.realpath(c)
+        if os.path.isdir(real) and any(_under(real, r) and real != r for r in roots):
+            out.add(real)
+    return sorted(h for h in out if not any(_under(h, o) and h != o for o in out))  # outermost only
 
 
 def tmp_keep_paths(python: str = sys.executable) -> list[str]:
@@ -162,6 +198,12 @@ def bwrap_argv(exe: str, tmpfs_mb: int, disable_userns: bool | None = None, pyth
     argv += ["--dev", "/dev", "--proc", "/proc", "--size", size, "--tmpfs", "/tmp", "--size", size,
              "--tmpfs", "/dev/shm"]
     argv += tmp_binds  # after the private /tmp exists
+    zygote_dir = str(ZYGOTE.parent)
+    for h in hidden_paths(python):  # an empty read-only tmpfs over the package; its sandbox/ bound back
+        argv += ["--tmpfs", h]
+        if _under(os.path.realpath(zygote_dir), h):
+            argv += ["--ro-bind", os.path.realpath(zygote_dir), os.path.realpath(zygote_dir)]
+        argv += ["--remount-ro", h]
     argv += ["--remount-ro", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     return argv
 
@@ -174,7 +216,7 @@ def landlock_paths(mode: str, python: str, scratch_root: str) -> dict:
     else:
         read = read_paths(python)
         write = [scratch_root]
-    return {"read": read, "write": write, "devices": list(DEVICES)}
+    return {"read": read, "write": write, "devices": list(DEVICES), "hidden": hidden_paths(python)}
 
 
 def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int) -> tuple[list[str], dict, str | None]:
@@ -190,7 +232,7 @@ def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int) -> tupl
                                                                               json.dumps(settings)]
         return argv, clean_env(token), None
     host_dir = tempfile.mkdtemp(prefix="numina-sandbox-")
-    settings = dict(settings, scratch_root=host_dir, wipe_dirs=[], mode="process", strict=True, pdeathsig=True,
+    settings = dict(settings, scratch_root=host_dir, wipe_dirs=[host_dir], mode="process", strict=True, pdeathsig=True,
                     landlock=landlock_paths(mode, python, host_dir))
     argv = [python, "-I", "-B", str(ZYGOTE), json.dumps(settings)]
     return argv, clean_env(token, home=host_dir), host_dir
