@@ -2,6 +2,7 @@
 choices are StrEnums, so composition rejects a wrong value naming the key."""
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
+from typing import Any
 
 
 class EarlyStop(str, Enum):
@@ -81,6 +82,8 @@ class DecodingConfig:
     pipelining: bool = False  # run a copy's code while other copies still generate
     # SC-TIR: problems decoded at once through one engine, their copies sharing its batches (a window:
     # a finished problem's slot goes to the next). Decisions and votes are per problem, and with
-    # per-request seeds (vllm, replay) the texts equal decoding one problem at a time; hf samples
+    # per-request seeds (vllm, replay, openai) the texts equal decoding one problem at a time; hf samples
     # depend on the batch. 1 is the notebook (one problem, N copies). Per-problem seconds overlap.
-    problems_in_flight: int = 1
+    # An int >= 1, or "auto" (the SC-TIR default, conf/decoding/sc_tir_numina.yaml): as many problems
+    # as fill the batch the backend declares where results cannot change, else 1 (decode/in_flight.py).
+    problems_in_flight: Any = 1

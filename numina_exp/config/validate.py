@@ -28,6 +28,14 @@ def _positive(key: str, value, minimum=1) -> None:
         raise ConfigError(key, f"must be >= {minimum}, got {value!r}", f"set {key}={minimum} or more")
 
 
+def check_in_flight(value) -> None:
+    """decoding.problems_in_flight: an int >= 1 or "auto" (bool is an int to Python: refused too)."""
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return
+    raise ConfigError("decoding.problems_in_flight", f"must be an integer >= 1 or auto, got {value!r}",
+                      "set decoding.problems_in_flight=auto (fill the backend's batch) or e.g. 1")
+
+
 def _file(key: str, path) -> None:
     if not (os.path.isfile(str(path)) or planned.is_planned(path)):
         raise ConfigError(key, f"file not found: {path}", f"point {key} at an existing file (absolute, or relative to {os.getcwd()})")
@@ -125,7 +133,7 @@ def check_decoding(cfg: DictConfig) -> None:
                           "use e.g. 0.95 (Adaptive-Consistency's default)")
     if not (math.isfinite(d.early_stop_prior) and d.early_stop_prior > 0):  # `nan <= 0` is False
         raise ConfigError("decoding.early_stop_prior", f"must be > 0, got {d.early_stop_prior}", "use 1.0 (a uniform prior)")
-    _positive("decoding.problems_in_flight", d.problems_in_flight)
+    check_in_flight(d.problems_in_flight)
     check_sandbox(cfg)
 
 
@@ -156,7 +164,7 @@ def check_shard_keys(e) -> None:
 
 def check_eval(cfg: DictConfig) -> None:
     e = cfg.eval
-    if e.mode == "kaggle_sim" and int(cfg.decoding.get("problems_in_flight", 1)) > 1:
+    if e.mode == "kaggle_sim" and cfg.decoding.get("problems_in_flight", 1) not in (1, "auto"):
         raise ConfigError("decoding.problems_in_flight", "eval.mode=kaggle_sim replays problems one at a time under one "
                           "budget and costs each from its own seconds, which overlap when problems share the engine",
                           "set decoding.problems_in_flight=1 for kaggle_sim")

@@ -17,7 +17,7 @@ copy that asked for it runs, then the next step (a barrier after each step).
 """
 from __future__ import annotations
 
-import itertools
+import logging
 import time
 from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass
@@ -28,6 +28,7 @@ from numina_exp.generate.base import GenKey, Sampling
 from numina_exp.grading import extract_answer
 
 from .early_stop import can_change, confident
+from .in_flight import Window, hold_limit, resolve
 from .result import CopyResult, ProblemResult
 from .sc_tir_rules import STOP, decide
 from .voting import pool_position, tally, vote_value
@@ -204,13 +205,13 @@ def _report(dec, live, tokens: int) -> None:
                          "active_copies": sum(c.active for p in live for c in p.copies)})
 
 
-def _run_barrier(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
+def _run_barrier(dec, queue: Window, k: int) -> Iterator[_Problem]:
     """Step-synchronous (the notebook): each round is one batched generate over the active copies of
     every live problem (each at its own step), then all their code runs, then the rules; up to k
     problems are live, a finished one is replaced from the queue at the next round."""
     backend, live, tokens = dec.backend, [], 0
     while True:
-        live.extend(itertools.islice(queue, k - len(live)))
+        live.extend(queue.admit(k - len(live)))
         if not live:
             return
         batch = [(p, c) for p in live for c in p.copies if c.active]
@@ -252,7 +253,7 @@ def _run_barrier(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
         live = keep
 
 
-def _run_pipelined(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]:
+def _run_pipelined(dec, queue: Window, k: int) -> Iterator[_Problem]:
     """No barrier: every copy of every live problem streams through one engine; a copy's code runs as
     soon as its generation ends and its next generation is queued as soon as the result lands. An
     active copy always has exactly one request or execution outstanding, so a problem is over when
@@ -266,7 +267,7 @@ def _run_pipelined(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]
         streamer.submit(p.prompt + c.text, p.sampling, p.key(c))
 
     def admit():
-        for p in itertools.islice(queue, k - len(live)):
+        for p in queue.admit(k - len(live)):
             live[p.pid] = p
             for c in p.copies:
                 submit_gen(p, c)
@@ -336,21 +337,26 @@ def _run_pipelined(dec, queue: Iterator[_Problem], k: int) -> Iterator[_Problem]
             f.cancel()
 
 
+_log = logging.getLogger("numina_exp")
+
+
 def decode(dec, problems: list[dict], seed: int, log) -> Iterator[ProblemResult]:
-    """Up to `decoding.problems_in_flight` problems at once through one engine; each problem's
-    decisions, texts (per-request seeds) and vote are those of decoding it alone. Results and their
-    generation-log lines come out in input order, each problem's lines written just before its result."""
+    """Up to `decoding.problems_in_flight` problems at once through one engine (`auto`: as many as fill
+    the backend's batch, in_flight.resolve); each problem's decisions, texts (per-request seeds) and
+    vote are those of decoding it alone. Results and their generation-log lines come out in input
+    order, each problem's lines written just before its result; a problem is admitted only within
+    in_flight.hold_limit of the oldest unfinished one, so few finished results wait behind a slow one."""
     d = dec.dcfg
     pipelined = dec.strategy.early_stop and d.pipelining  # a capability of sc_tir, not of the notebook
-    k = max(1, int(getattr(d, "problems_in_flight", 1) or 1))
-    queue = (_Problem(dec, problem, seed, order=i) for i, problem in enumerate(problems))
-    done: dict = {}
-    nxt = 0
-    for p in (_run_pipelined if pipelined else _run_barrier)(dec, queue, k):
-        done[p.order] = p
-        while nxt in done:
-            q = done.pop(nxt)
+    k, why = resolve(dec.cfg, dec.backend)
+    if getattr(dec, "in_flight", None) != (k, why):
+        _log.info("[decode] %d problem(s) in flight: %s", k, why)
+    dec.in_flight = (k, why)
+    window = Window((_Problem(dec, problem, seed, order=i) for i, problem in enumerate(problems)),
+                    hold_limit(k, int(d.m)))
+    dec.window = window  # its counters (held results, their peak) stay readable after the run
+    for p in (_run_pipelined if pipelined else _run_barrier)(dec, window, k):
+        for q in window.finished(p):
             for rec in q.lines:
                 log.append(*rec)
             yield q.result(q.wall)
-            nxt += 1

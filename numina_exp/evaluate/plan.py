@@ -126,6 +126,20 @@ def suite_files(e: DictConfig) -> dict:
     return {}
 
 
+def pin_in_flight(backend_name: str, decoding: dict) -> None:
+    """decoding.problems_in_flight in the plan. A batch-invariant backend (per-request seeds: vllm,
+    replay, openai) gives a problem the same result whatever is decoded beside it
+    (tests/decode/test_problems_in_flight.py), so a resume may change the value, `auto` included: it is
+    left out. Elsewhere (hf) it stays, with `auto` written as the 1 it resolves to there, so a resume
+    from an explicit 1 to the default is not refused."""
+    from numina_exp.generate.backends import backend_class
+
+    if backend_class(backend_name).batch_invariant:
+        decoding.pop("problems_in_flight", None)
+    elif decoding.get("problems_in_flight") == "auto":
+        decoding["problems_in_flight"] = 1
+
+
 def eval_plan(cfg: DictConfig) -> dict:
     """What a per-problem result depends on (see the module docstring)."""
     e = cfg.eval
@@ -133,12 +147,10 @@ def eval_plan(cfg: DictConfig) -> dict:
     for section in ("decoding", "sandbox", "scale"):
         if section in cfg:
             plan[section] = _container(cfg[section])
+    if "backend" in cfg and "decoding" in plan:
+        pin_in_flight(cfg.backend.name, plan["decoding"])
     from numina_exp.generate.backends import backend_class
 
-    if "backend" in cfg and backend_class(cfg.backend.name).batch_invariant and "decoding" in plan:
-        # per-request seeds: a problem's result does not depend on the problems decoded beside it
-        # (tests/decode/test_problems_in_flight.py), so a resume may change how many are in flight
-        plan["decoding"].pop("problems_in_flight", None)
     if "model" in cfg:
         model = _container(cfg.model)
         model.pop("path", None)

@@ -104,6 +104,11 @@ def run(cfg: DictConfig, run_dir: Path, decoder=None) -> dict:
     summary = summarize(records, cfg, seeds, rows)
     summary["timing"] = {"wall_s_this_process": time.time() - t0,
                          "problem_seconds_total": sum(r.get("seconds", 0.0) for r in records)}
+    flight = getattr(decoder, "in_flight", None)  # SC-TIR: (problems decoded at once, why: in_flight.resolve)
+    if flight is not None:
+        window = getattr(decoder, "window", None)
+        summary["timing"]["problems_in_flight"] = {"k": flight[0], "why": flight[1],
+                                                   "held_results_peak": getattr(window, "max_held", None)}
     write_report(run_dir, summary, records, cfg, tracker=tracker)
     tracker.finish()
     return summary

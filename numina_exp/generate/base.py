@@ -3,6 +3,10 @@
 A backend subclasses `Backend` and implements `generate(prompts, sampling, keys)`. The capabilities a
 decoding strategy may use are explicit, with defaults a backend overrides where it can do better:
 * `prompts_per_call`: how many prompts one `generate` call should carry (None: no limit);
+* `batch_invariant`: a request's text does not depend on the requests batched beside it (per-request
+  seeds), so SC-TIR may decode several problems at once without changing a result;
+* `max_batch_sequences`: how many sequences the backend runs at once at full speed (None: unknown);
+  `decoding.problems_in_flight=auto` fills it with whole problems (decode/in_flight.py);
 * `streamer()`: a `Streamer` (submit one request, poll finished ones) for pipelined SC-TIR; the default
   batches whatever is pending into one `generate` call;
 * `recorded_exec(key)`: the saved execution result of a generation (replay; None elsewhere);
@@ -95,6 +99,8 @@ class Streamer:
 
 class Backend:
     prompts_per_call: Optional[int] = None  # prompts per generate call (None: the backend takes any number)
+    batch_invariant: bool = False  # True only where each request's sampling is seeded on its own
+    max_batch_sequences: Optional[int] = None  # sequences one engine step runs at once (None: unknown)
     batch_invariant: bool = False  # True only where each request's sampling is seeded on its own
 
     recorded: bool = False

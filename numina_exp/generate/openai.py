@@ -48,7 +48,7 @@ _RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 class OpenAIBackend(Backend):
     prompts_per_call = None  # the thread pool takes any number; `concurrency` bounds what is in flight
-    batch_invariant = True  # each request sends its own seed (vllm_extensions)
+    batch_invariant = True  # with vllm_extensions each request sends its own seed (set per instance)
 
     @classmethod
     def check_config(cls, cfg) -> None:
@@ -67,6 +67,11 @@ class OpenAIBackend(Backend):
         self.backoff_s = float(b.backoff_s)
         self.backoff_max_s = float(b.backoff_max_s)
         self.vllm_extensions = bool(b.vllm_extensions)
+        # without the per-request seed the server samples freely: no run is reproducible, batched or not
+        self.batch_invariant = self.vllm_extensions
+        # the server batches what this client keeps in flight: `concurrency` requests
+        self.max_batch_sequences = self.concurrency
+        self.capacity_note = f"backend.concurrency {self.concurrency} requests in flight"
         headers = {"Content-Type": "application/json"}
         self._secrets: list[str] = []
         self.shown_url = _USERINFO.sub("[redacted]@", self.url)

@@ -16,6 +16,10 @@ from .log import index_generations, read_generations
 class ReplayBackend(Backend):
     prompts_per_call = None  # no limit
     batch_invariant = True  # a text is looked up by (problem, copy, step), whatever is beside it
+    # nothing is computed: this only bounds how many problems' copies are held at once (vLLM-CPU's
+    # default max_num_seqs, so a re-score schedules problems as the recorded vLLM run could have)
+    max_batch_sequences = 256
+    capacity_note = "replay: a declared 256 sequences"
     recorded = True  # texts and execution results from backend.path, no model weights
 
     @classmethod

@@ -6,7 +6,12 @@
   into contiguous shares. (vLLM's own data_parallel_size refuses single-process offline use.)
 * `streamer()`: requests go one by one into the engine (`LLMEngine.add_request` / `step`) so SC-TIR
   can pipeline code execution with generation.
-* Each request's sampling seed is `request_seed(seed, key)`: the same text whatever the batching.
+* Each request's sampling seed is `request_seed(seed, key)`: the same text whatever the batching
+  (`batch_invariant`).
+* `max_batch_sequences`: the sequences the engine runs at once without preempting any: its
+  `max_num_seqs`, capped by how many max_model_len sequences its KV cache holds (summed over
+  data-parallel engines). `decoding.problems_in_flight=auto` fills it.
+
 
 On CPU, environment defaults (only where unset): VLLM_CPU_KVCACHE_SPACE=backend.cpu_kvcache_gb,
 VLLM_CPU_OMP_THREADS_BIND=0 (one core per OMP thread from 0), VLLM_CACHE_ROOT under the cache dir.
@@ -65,6 +70,19 @@ def to_completion(out) -> Completion:
     return Completion(out.text, len(out.token_ids), reason)
 
 
+def engine_capacity(llm) -> tuple[int, str]:
+    """(sequences the engine runs at once without preemption, how that was derived). A preempted
+    request is recomputed later, so a fuller batch than the KV cache holds is no faster."""
+    vc = llm.llm_engine.vllm_config
+    seqs = int(vc.scheduler_config.max_num_seqs)
+    conc = getattr(vc.cache_config, "kv_cache_max_concurrency", None)
+    if not conc:
+        return seqs, f"max_num_seqs {seqs}"
+    kv = max(1, int(conc))
+    return min(seqs, kv), (f"max_num_seqs {seqs}, KV cache {conc:.1f} x max_model_len "
+                           f"{vc.model_config.max_model_len} tokens")
+
+
 class VLLMBackend(Backend):
     prompts_per_call = None  # the engine schedules any number of prompts
     batch_invariant = True  # every request carries its own seed (request_seed)
@@ -102,6 +120,7 @@ class VLLMBackend(Backend):
             kwargs["enable_chunked_prefill"] = False
             kwargs["max_num_batched_tokens"] = max(kwargs["max_model_len"], 8192)
         self.llm = LLM(**kwargs)
+        self.max_batch_sequences, self.capacity_note = engine_capacity(self.llm)
 
     # --- plain batched generation ----------------------------------------------------------------
     def generate(self, prompts: Sequence[str], sampling: Sampling,
@@ -143,10 +162,14 @@ class VLLMBackend(Backend):
             proc = ctx.Process(target=_dp_worker, args=(child, conf, source, gpus), daemon=True)
             proc.start()
             self._workers.append((proc, parent))
+        caps = []
         for _proc, conn in self._workers:
             msg = conn.recv()
-            if msg != "ready":
+            if not (isinstance(msg, tuple) and msg[0] == "ready"):
                 raise RuntimeError(f"data-parallel vLLM engine failed to start: {msg}")
+            caps.append(int(msg[1]))
+        self.max_batch_sequences = sum(caps)
+        self.capacity_note = f"{self.dp} data-parallel engines of {caps[0]} sequences"
 
     def _generate_dp(self, prompts, sampling, keys):
         keys = list(keys) if keys is not None else [None] * len(prompts)
@@ -192,7 +215,7 @@ def _dp_worker(conn, conf: dict, source: str, gpus: str) -> None:  # pragma: no 
     try:
         from omegaconf import OmegaConf
         backend = VLLMBackend(OmegaConf.create(conf), model_source=source)
-        conn.send("ready")
+        conn.send(("ready", backend.max_batch_sequences))
     except Exception as err:  # noqa: BLE001 - reported to the parent
         conn.send(f"{type(err).__name__}: {err}")
         return

@@ -46,10 +46,28 @@ def test_replay_narrower_than_n_fails_before_decoding(files):
     (["decoding=sc_tir_numina", "decoding.problems_in_flight=0"], "decoding.problems_in_flight"),
     (["decoding=maj_k", "decoding.problems_in_flight=2"], "decoding.problems_in_flight"),
     (["decoding=sc_tir_numina", "decoding.problems_in_flight=2", "eval.mode=kaggle_sim"], "decoding.problems_in_flight"),
+    (["decoding=sc_tir_numina", "decoding.problems_in_flight=many"], "decoding.problems_in_flight"),
+    (["decoding=sc_tir_numina", "decoding.problems_in_flight=2.5"], "decoding.problems_in_flight"),
+    (["decoding=sc_tir_numina", "decoding.problems_in_flight=true"], "decoding.problems_in_flight"),
+    (["decoding=sc_tir_numina", "decoding.problems_in_flight=-1"], "decoding.problems_in_flight"),
 ])
 def test_bad_options_are_rejected(files, bad, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         validate(compose_cfg(_base(files) + bad))
+
+
+@pytest.mark.parametrize("ok", [
+    ["decoding=sc_tir_numina"],  # the default: auto
+    ["decoding=sc_tir", "decoding.problems_in_flight=auto", "eval.mode=kaggle_sim"],  # auto is 1 there
+    ["decoding=sc_tir_numina", "decoding.problems_in_flight=7"],
+    ["decoding=maj_k", "decoding.problems_in_flight=auto"],
+    ["decoding=greedy", "decoding.problems_in_flight=1"],
+])
+def test_problems_in_flight_accepts_auto_and_positive_ints(files, ok):
+    cfg = compose_cfg(_base(files) + ok)
+    validate(cfg)
+    if ok == ["decoding=sc_tir_numina"]:
+        assert cfg.decoding.problems_in_flight == "auto"
 
 
 def test_unknown_strategy_fails_clearly(files):

@@ -69,12 +69,22 @@ def test_problems_in_flight_same_results(vllm_backend):
     with Executor(rules="numina", isolation="auto", timeout_s=5.0, workers=2) as ex:
         for strategy, extra in (("sc_tir_numina", []), ("sc_tir", ["decoding.pipelining=true", "decoding.early_stop=none"])):
             runs = []
-            for k in (1, 3):
+            for k in (1, 3, "auto"):  # auto: the tiny engine's batch holds all three problems' copies
                 dec = make_decoder(_cfg(strategy, [*extra, f"decoding.problems_in_flight={k}"]), backend=vllm_backend,
                                    executor=ex)
                 runs.append([r.to_json() for r in dec.decode(problems, seed=5)])
+            assert dec.in_flight[0] >= 3 and "max_num_seqs" in dec.in_flight[1]
             assert sum(r["code_blocks"] for r in runs[0]) > 0
             assert strip_timing(runs[1]) == strip_timing(runs[0]), strategy
+            assert strip_timing(runs[2]) == strip_timing(runs[0]), strategy
+
+
+def test_engine_declares_its_batch_without_preemption(vllm_backend):
+    """max_batch_sequences: max_num_seqs, capped by the max_model_len sequences the KV cache holds."""
+    vc = vllm_backend.llm.llm_engine.vllm_config
+    kv = int(vc.cache_config.kv_cache_max_concurrency)
+    assert vllm_backend.batch_invariant
+    assert vllm_backend.max_batch_sequences == min(vc.scheduler_config.max_num_seqs, kv) >= 1
 
 
 def test_seeded_prompts_beyond_one_step_of_prefill(vllm_backend):

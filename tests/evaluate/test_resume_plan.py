@@ -21,7 +21,7 @@ def _suite(path: Path, rows=PROBLEMS) -> Path:
 
 def _cfg(suite: Path, *extra):
     return compose_cfg(["eval=jsonl", f"eval.path={suite}", "decoding=sc_tir_numina", "decoding.n=4",
-                        "eval.progress=false", *extra])
+                        "eval.progress=false", "seed=0", *extra])  # root seed 0: eval.seeds=[0]
 
 
 def _refusal(cfg, run_dir) -> str:
@@ -83,15 +83,31 @@ def test_changed_settings_refuse_resume_naming_the_key(tmp_path):
         assert f"{key}:" in msg, msg
 
 
-def test_problems_in_flight_resumes_with_seeded_backends_but_not_with_hf(tmp_path):
+@pytest.mark.parametrize("backend", ["vllm", "replay", "openai"])
+def test_problems_in_flight_resumes_with_seeded_backends(tmp_path, backend):
+    """Per-request seeds: K does not change a problem's result, so auto, 3 and 1 all resume each other."""
     suite = _suite(tmp_path / "suite.jsonl")
-    run(_cfg(suite, "backend=vllm", "eval.limit=2"), tmp_path / "run", decoder=ScriptedDecoder(n=4))
-    dec = ScriptedDecoder(n=4)  # vLLM seeds each request: K does not change a problem's result
-    run(_cfg(suite, "backend=vllm", "decoding.problems_in_flight=3"), tmp_path / "run", decoder=dec)
+    gen = tmp_path / "generations.jsonl"
+    write_jsonl(gen, replay_lines(PROBLEMS, n=4, m=4))
+    extra = [f"backend={backend}"] + ([f"backend.path={gen}"] if backend == "replay" else [])
+    run(_cfg(suite, *extra, "eval.limit=1"), tmp_path / "run", decoder=ScriptedDecoder(n=4))  # default: auto
+    dec = ScriptedDecoder(n=4)
+    run(_cfg(suite, *extra, "eval.limit=2", "decoding.problems_in_flight=3"), tmp_path / "run", decoder=dec)
+    assert dec.calls == [(0, "q2")]
+    dec = ScriptedDecoder(n=4)
+    run(_cfg(suite, *extra, "decoding.problems_in_flight=1"), tmp_path / "run", decoder=dec)
     assert sorted(dec.calls) == [(0, "q3"), (0, "q4")]
-    run(_cfg(suite, "backend=hf", "eval.limit=2"), tmp_path / "hf", decoder=ScriptedDecoder(n=4))
+
+
+def test_problems_in_flight_on_hf_refuses_a_changed_batch_but_auto_is_one(tmp_path):
+    suite = _suite(tmp_path / "suite.jsonl")
+    run(_cfg(suite, "backend=hf", "eval.limit=2", "decoding.problems_in_flight=1"), tmp_path / "hf",
+        decoder=ScriptedDecoder(n=4))
+    dec = ScriptedDecoder(n=4)  # the default, auto, decodes one problem at a time on hf: it resumes
+    run(_cfg(suite, "backend=hf", "eval.limit=3"), tmp_path / "hf", decoder=dec)
+    assert dec.calls == [(0, "q3")]
     msg = _refusal(_cfg(suite, "backend=hf", "decoding.problems_in_flight=3"), tmp_path / "hf")
-    assert "decoding.problems_in_flight:" in msg  # hf's samples depend on the batch
+    assert "decoding.problems_in_flight: 1 -> 3" in msg  # hf's samples depend on the batch
 
 
 def test_changed_model_files_refuse_resume(tmp_path):
