@@ -283,3 +283,16 @@ def test_shipped_files_are_package_data_of_a_clean_build(tmp_path):
     for name in TRAIN + EVAL:
         assert (built / "data" / "mini_aimo" / f"{name}.jsonl").is_file(), name
     assert (built / "conf" / "data" / "mini_aimo.yaml").is_file()
+
+
+def test_families_keep_their_promises_on_many_draws():
+    """Any draw, not only the shipped seed's: answers in [0, 999], problems one or two sentences, and every
+    level-3 item a two-program chain (Item's own checks raise otherwise)."""
+    import random
+    for name, fam in FAMILIES.items():
+        for level in LEVELS:
+            for i in range(150):
+                item = fam.make(random.Random(f"many/{i}"), level)
+                assert 0 <= item.answer <= 999 and len(item.problem) < 300, (name, level, i, item.problem)
+    for seed in (1, 2):
+        assert len(generate_splits(seed)["train"]) == SIZES["train"] * len(seen_families())

@@ -1,12 +1,14 @@
 """Splits and solution plans of Mini-AIMO, all pure and seeded (no program runs here).
 
-Every problem is `FAMILIES[f].make(Random(f"{seed}/{split}/{f}/{i}"), level)`, the k-th row of a family
-at level 1, 2, 3 in turn over k, so a split is fixed by (seed, split): the same seed gives the same bytes and a different
-seed gives different problems. Evaluation splits are drawn first; a draw that repeats an earlier row's
-problem (`problem_key`: same family, level and numbers, whatever the paraphrase) is skipped and the next
-index drawn, so no test problem occurs in train, neither its text nor a paraphrase of it. Rows of one
-template that differ only in their numbers do share most of their words: n-gram decontamination
-(method=decontaminate) reports such pairs, and they are different problems (docs/mini_aimo.md). Held-out families are drawn only into `test_heldout`.
+Every problem is `FAMILIES[f].make(Random(f"{seed}/{split}/{f}/{i}"), level)`; a family's rows take the
+levels in turn (the j-th family starts at level j mod 3 + 1) and a split lists its families round robin,
+so the first k rows of any split cover k families and every level. A split is fixed by (seed, split):
+the same seed gives the same bytes, another seed other problems. Evaluation splits are drawn first; a
+draw that repeats an earlier row's problem (`problem_key`: same family, level and numbers, whatever the
+paraphrase) is skipped and the next index drawn, so no test problem occurs in train, neither its text
+nor a paraphrase of it. Rows of one template that differ only in their numbers do share most of their
+words: n-gram decontamination (method=decontaminate) reports such pairs, and they are different problems
+(docs/mini_aimo.md). Held-out families are drawn only into `test_heldout`.
 
 TIR plans (`tir_plan`): every row has the single-program plan (MMOS); a share MULTI_STEP_SHARE of the
 level-2/3 rows of the TIR file are multi-step instead: at level 3 mostly the two-program `chain`
@@ -71,12 +73,14 @@ def generate_splits(seed: int = 0, sizes: dict | None = None) -> dict[str, list[
     used: set[tuple] = set()
     out: dict[str, list[Drawn]] = {}
     for split in (*EVAL_SPLITS, "train"):
-        rows = []
-        for fam in families_of(split):
+        per_family = []
+        for f, fam in enumerate(families_of(split)):
+            rows = []
+            per_family.append(rows)
             i = 0
             for row in range(sizes[split]):
                 for _tries in range(MAX_DRAWS):
-                    item = draw(fam, split, i, LEVELS[row % len(LEVELS)], seed)
+                    item = draw(fam, split, i, LEVELS[(row + f) % len(LEVELS)], seed)
                     i += 1
                     if problem_key(item) not in used:
                         break
@@ -85,7 +89,9 @@ def generate_splits(seed: int = 0, sizes: dict | None = None) -> dict[str, list[
                                        f"widen its number ranges")
                 used.add(problem_key(item))
                 rows.append(Drawn(split, i - 1, item, seed))
-        out[split] = rows
+        # round robin over the families, whose levels start at 1, 2, 3 in turn: the first k rows (eval.limit=k)
+        # cover k families and every level
+        out[split] = [d for ring in zip(*per_family) for d in ring]
     return out
 
 
