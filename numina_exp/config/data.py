@@ -3,6 +3,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Optional
 
+from omegaconf import II
+
 
 class DataFormat(StrEnum):  # what kind of solutions the rows hold
     cot = "cot"  # chain of thought
@@ -20,7 +22,7 @@ class DataConfig:
     test_split: Optional[str] = "test"
     test_size: float = 0.05  # held-out fraction when the source has no test split (local JSONL)
     max_rows: Optional[int] = None
-    shuffle_seed: int = 42
+    shuffle_seed: int = II("seed")  # the run's root seed (docs/seeds.md): row order, held-out split
     # Drop training rows that overlap any shipped evaluation suite (10-gram / MinHash, defaults of
     # numina_exp.data.decontaminate) before splitting; the count dropped is logged.
     decontaminate: bool = False

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import Any
 
+from omegaconf import II
+
 
 class EarlyStop(str, Enum):
     """When SC-TIR may stop a problem before every copy has finished (decode/early_stop.py)."""
@@ -64,7 +66,7 @@ class DecodingConfig:
     max_new_tokens: int = 2048  # per generation call (per step for SC-TIR)
     stop: list = field(default_factory=list)
     include_stop_in_output: bool = True
-    seed: int = 0
+    seed: int = II("seed")  # the run's root seed (docs/seeds.md): method=sample's sampling seed
     # SC-TIR decisions (docs/sc_tir_spec.md)
     finish_on_answer: bool = True  # true: first upload (e0d25a6); false: cleaned notebook
     restart_on_fail: bool = True

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import List, Optional
 
+from omegaconf import II
+
 
 class AnswerKind(StrEnum):
     """How an answer is compared with the gold one (numina_exp.grading); the one definition, shared by
@@ -43,7 +45,7 @@ class EvalConfig:
     split: str = "train"
     where: dict = field(default_factory=dict)  # keep rows whose field equals the value, e.g. {year: 2023}
     answer_kind: AnswerKind = AnswerKind.integer
-    seeds: list = field(default_factory=lambda: [0])
+    seeds: list = field(default_factory=lambda: [II("seed")])  # decoding seeds, one pass each; default the root seed (docs/seeds.md)
     limit: Optional[int] = None  # first k problems; for a composite suite: first k of EACH member
     shuffle_seed: Optional[int] = None  # shuffle (before the limit) with this seed
     exclude_problems_in: list = field(default_factory=list)  # JSONL files (e.g. training data): their problems are dropped
@@ -55,7 +57,7 @@ class EvalConfig:
     num_shards: int = 1
     nm_grid: bool = False  # SC-TIR: N x M grid from one pass
     nm_bootstrap: int = 200
-    nm_seed: int = 0  # seed of the bootstrap draws
+    nm_seed: int = II("seed")  # seed of the bootstrap draws (the root seed, docs/seeds.md)
     nm_ns: list = field(default_factory=list)  # widths to report (empty: 1..N)
     # kaggle_sim only
     budget_s: float = 9 * 3600.0  # Kaggle seconds for the whole set
@@ -65,5 +67,5 @@ class EvalConfig:
     orders: int = 5
     budget_scales: list = field(default_factory=lambda: [1.0])  # also replay at these fractions of the budget
     num_problems: int = 50
-    order_seed: int = 0
+    order_seed: int = II("seed")  # which problems are drawn and their orders (the root seed, docs/seeds.md)
     adaptive_margin: float = 0.5  # adaptive: stop a problem once the leader holds this share of the width's votes

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Optional
 
+from omegaconf import II
+
 
 class PeftKind(StrEnum):
     none = "none"
@@ -52,7 +54,7 @@ class TrainBase:
     optim: str = "adamw_torch"
     activation_checkpointing: bool = True  # TRL: gradient_checkpointing + use_reentrant false
     bf16: bool = True  # ignored (with a log line) where the device has no bf16 (CPU: fp32)
-    seed: int = 42
+    seed: int = II("seed")  # the run's root seed (docs/seeds.md): model init of new heads, data order, dropout
     logging_steps: int = 5
     eval_each_epoch: bool = True
     save_steps: Optional[int] = None  # None: save at each epoch end

@@ -19,6 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import numina_exp.config  # noqa: F401  registers the ${pkg:...} resolver
 from numina_exp.config.eval import EvalConfig
+from numina_exp.config.schema import BaseConfig
 from numina_exp.core.io import JsonlError, read_jsonl, read_jsonl_numbered
 from numina_exp.core.paths import conf_dir
 
@@ -46,8 +47,10 @@ def suite_config(name: str) -> DictConfig:
     if not path.is_file():
         raise SuiteError(f"unknown suite {name!r}: no {path}")
     cfg = OmegaConf.merge(OmegaConf.structured(EvalConfig), OmegaConf.load(path))
-    OmegaConf.resolve(cfg)
-    return cfg
+    # outside a run the seed keys' ${seed} (docs/seeds.md) resolve against the default root seed
+    root = OmegaConf.create({"seed": BaseConfig.seed, "eval": cfg})
+    OmegaConf.resolve(root)
+    return root.eval
 
 
 def suite_names() -> list[str]:

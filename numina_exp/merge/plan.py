@@ -34,6 +34,7 @@ SPARSIFYING = {MergeMethod.ties, MergeMethod.dare_ties, MergeMethod.dare_linear}
 RANDOM = {MergeMethod.dare_ties, MergeMethod.dare_linear}  # DARE drops parameters at random: merge.seed matters
 TWO_MODELS = {MergeMethod.slerp, MergeMethod.warp}  # mergekit's slerp / nuslerp take exactly two
 DTYPES = ("float32", "bfloat16", "float16")
+AUTO = "auto"  # merge.dtype: the dtype the inputs are stored in (inputs_dtype)
 
 
 @dataclass
@@ -48,7 +49,7 @@ class MergeRequest:
     t: float = 0.5
     eta: float = 0.5
     seed: int = 0
-    dtype: str = "bfloat16"
+    dtype: str = AUTO
 
 
 def check_request(req: MergeRequest) -> None:
@@ -88,8 +89,27 @@ def check_request(req: MergeRequest) -> None:
         raise InputError("merge.t", f"must be in [0, 1], got {req.t}", "e.g. merge.t=0.5")
     if not (0.0 <= req.eta <= 1.0):
         raise InputError("merge.eta", f"must be in [0, 1], got {req.eta}", "e.g. merge.eta=0.5")
-    if req.dtype not in DTYPES:
-        raise InputError("merge.dtype", f"unknown dtype {req.dtype!r}", f"use one of {list(DTYPES)}")
+    if req.dtype not in (AUTO, *DTYPES):
+        raise InputError("merge.dtype", f"unknown dtype {req.dtype!r}", f"use one of {[AUTO, *DTYPES]}")
+
+
+def inputs_dtype(inputs: list[ModelInput]) -> str:
+    """merge.dtype=auto: the dtype every input is stored in (config.json `dtype`, formerly `torch_dtype`;
+    none written: float32, what transformers loads). Merging fp32 models in bf16 would round them silently,
+    so inputs that disagree are refused rather than guessed."""
+    found: dict[str, str] = {}
+    for m in inputs:
+        c = m.config()
+        found.setdefault(str(c.get("dtype") or c.get("torch_dtype") or "float32"), m.ref)
+    if len(found) > 1:
+        listed = ", ".join(f"{ref}: {d}" for d, ref in found.items())
+        raise InputError("merge.dtype", f"the inputs are stored in different dtypes ({listed})",
+                         f"choose the merge's dtype, e.g. merge.dtype=float32 (one of {list(DTYPES)})")
+    dtype = next(iter(found))
+    if dtype not in DTYPES:
+        raise InputError("merge.dtype", f"the inputs are stored in {dtype}, which mergekit does not write",
+                         f"set merge.dtype to one of {list(DTYPES)}")
+    return dtype
 
 
 @dataclass

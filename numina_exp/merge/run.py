@@ -10,13 +10,14 @@ import json
 import logging
 import shutil
 import time
+from dataclasses import replace
 from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
 from ..core.io import atomic_write_json
 from .inputs import ModelInput, check_same_architecture, resolve_ref
-from .plan import RANDOM, MergeMethod, MergeRequest, build_plan, check_request
+from .plan import AUTO, RANDOM, MergeMethod, MergeRequest, build_plan, check_request, inputs_dtype
 
 log = logging.getLogger("numina_exp")
 TOKENIZER_FILES = ("tokenizer_config.json", "tokenizer.json", "tokenizer.model", "special_tokens_map.json",
@@ -79,6 +80,8 @@ def merge(req: MergeRequest, out_dir: Path, run_dir: Optional[Path] = None, tiny
     out_dir = Path(out_dir)
     work_dir = Path(run_dir) if run_dir else out_dir.parent
     models, base = resolve_inputs(req, run_dir, tiny, trust_remote_code)
+    if req.dtype == AUTO:
+        req = replace(req, dtype=inputs_dtype(models + ([base] if base else [])))
     steps = build_plan(req, models, base, out_dir, work_dir)
     plan_hash = hashlib.sha256(json.dumps([s.config for s in steps] + [req.seed], sort_keys=True).encode()).hexdigest()[:16]
     done = out_dir / "lineage.json"

@@ -14,12 +14,15 @@ from enum import Enum
 from pathlib import Path
 from typing import Optional
 
+from omegaconf import II
+
 from ..core.errors import ConfigError
 from ..core.registry import Method
 from ..merge.plan import MergeMethod
 
 
 class MergeDtype(str, Enum):
+    auto = "auto"  # the dtype the inputs are stored in (their config.json); inputs that disagree are refused
     float32 = "float32"
     bfloat16 = "bfloat16"
     float16 = "float16"
@@ -34,8 +37,8 @@ class MergeConfig:
     density: float = 0.5  # ties / dare_*: fraction of each task vector kept
     t: float = 0.5  # slerp / warp: interpolation factor between models[0] (0) and models[1] (1)
     eta: float = 0.5  # warp: 0 = the base model, 1 = the SLERP of the fine-tunes
-    seed: int = 0  # DARE drops parameters at random: the same seed gives a bit-identical merge
-    dtype: MergeDtype = MergeDtype.bfloat16  # the dtype mergekit computes and writes in
+    seed: int = II("seed")  # DARE drops parameters at random: the same seed gives a bit-identical merge (docs/seeds.md)
+    dtype: MergeDtype = MergeDtype.auto  # the dtype mergekit computes and writes in; auto: the inputs' own
 
 
 def request(cfg):

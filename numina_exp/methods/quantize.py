@@ -17,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
+from omegaconf import II
+
 from ..core.errors import ConfigError
 from ..core.registry import Method
 
@@ -31,7 +33,7 @@ class QuantizeConfig:
     sym: bool = True
     damp_percent: float = 0.01
     calibration_rows: int = 256
-    calibration_seed: int = 42
+    calibration_seed: int = II("seed")  # calibration rows' shuffle (the root seed, docs/seeds.md)
     max_length: Optional[int] = None  # token cap per calibration row; None: the model's context length (full rows)
     heldout_rows: int = 32  # fidelity report rows, from the data's test split (never calibration rows)
     fidelity: bool = True
