@@ -7,10 +7,11 @@ import shutil
 
 import pytest
 import torch
-from .test_merge_math import tensors
 
 from numina_exp.merge import MergeRequest, merge
 from numina_exp.merge.inputs import InputError
+
+from .test_merge_math import tensors
 
 
 def test_default_dtype_is_the_inputs_fp32_bit_for_bit(twins, tmp_path):
