@@ -1,7 +1,7 @@
 """Schema of the `distributed` group and the `launch` block (how many processes, through what).
 
 `distributed=single` runs in the entrypoint's process; anything else (or more than one process) makes
-the sft recipe re-launch itself through `accelerate launch` with a config rendered from the template
+a launched method (`Method.launched`: the trainers) re-launch itself through `accelerate launch` with a config rendered from the template
 numina_exp/launch_templates/<name>.yaml into the run directory (numina_exp/train/launch.py)."""
 from dataclasses import dataclass
 from enum import StrEnum

@@ -1,4 +1,5 @@
-"""The `train` group: one schema per trainer, chosen by the method's name (conf/train/<method>.yaml).
+"""The `train` group: one schema per trainer, chosen by the method's name (no YAML file:
+the schema a trainer declares as `Method.train_schema` is registered as the `train/<method>` option).
 
 `TrainBase` holds what every TRL trainer shares; a trainer method subclasses it with its own keys
 (sft: block size, packing, loss masking; kto: beta, class weights; rloo/grpo: k, rewards, kl) and

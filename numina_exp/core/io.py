@@ -91,19 +91,6 @@ def append_jsonl(path: str | os.PathLike, rows: Iterable[dict], fsync: bool = Tr
             raise
 
 
-def truncate_torn_tail(path: str | os.PathLike) -> bool:
-    """Cut a torn last line off an append-only file before appending to it again; True if one was cut."""
-    path = Path(path)
-    if not path.exists():
-        return False
-    data = path.read_bytes()
-    if not data or data.endswith(b"\n"):
-        return False
-    with open(path, "r+b") as f:
-        f.truncate(data.rfind(b"\n") + 1)
-    return True
-
-
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write to a per-process temporary name, fsync, rename: readers see the old or the new file, never half."""
     path = Path(path)

@@ -3,7 +3,7 @@
 Read top to bottom: the shared plumbing (numina_exp.train.trl_run) loads weights and tokenizer, then
 `build` below does what is SFT's own: training template -> data -> TRL arguments -> model -> trainer
 (packing to block_size, loss masking); the plumbing trains (resuming), writes final/ and metrics.
-Every recipe value comes from cfg.train (conf/train/sft.yaml, conf/experiment/*.yaml); the mapping
+Every recipe value comes from cfg.train (the SFTTrain schema below, with the values of conf/experiment/*.yaml); the mapping
 to TRL names is numina_exp/train/args.py."""
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 The entrypoint process (python -m numina_exp ...) composes and validates the config and writes
 <run_dir>/resolved_config.yaml as for every run. When the run needs more than one process, or any
-`distributed=` other than `single`, the sft recipe does not train in that process: it renders
-numina_exp/launch_templates/<distributed.name>.yaml with this run's process counts into
+`distributed=` other than `single`, a launched method (`Method.launched`: every trainer) does not train
+in that process: it renders numina_exp/launch_templates/<distributed.name>.yaml with this run's process counts into
 <run_dir>/accelerate_config.yaml and runs
 
     accelerate launch --config_file <run_dir>/accelerate_config.yaml -m numina_exp.methods._worker <run_dir>
