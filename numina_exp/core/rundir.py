@@ -258,6 +258,45 @@ def resume_hint(run_dir: str | os.PathLike, argv: list[str] | None = None) -> st
     return " ".join(["python -m numina_exp", *args, f"hydra.run.dir={Path(run_dir).resolve()}"])
 
 
+# Config keys naming a local file whose CONTENTS a result depends on and that the config hash cannot see
+# (the path stays `${pkg:...}` while the shipped file is rebuilt). Evaluation inputs have their own, finer
+# resume plan (numina_exp/evaluate/plan.py).
+INPUT_FILE_KEYS = ("data.path",)
+
+
+def input_files(cfg: DictConfig) -> dict:
+    """{key: {path, sha256}} of the INPUT_FILE_KEYS that name an existing local file."""
+    out = {}
+    for key in INPUT_FILE_KEYS:
+        value = OmegaConf.select(cfg, key, default=None)
+        path = Path(str(value)).expanduser() if value else None
+        if path is not None and path.is_file():
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            out[key] = {"path": str(path), "sha256": h.hexdigest()}
+    return out
+
+
+def check_same_inputs(cfg: DictConfig, run_dir: Path) -> None:
+    """A run dir holding a run whose input files had other contents is refused (its checkpoints and results
+    were computed from them): the error names the key, the file and the way out."""
+    info = Path(run_dir) / "run_info.json"
+    if not info.exists():
+        return
+    try:
+        old = json.loads(info.read_text()).get("input_files") or {}
+    except (OSError, ValueError):
+        return
+    for key, now in input_files(cfg).items():
+        then = old.get(key)
+        if then and then.get("sha256") != now["sha256"]:
+            raise RunError(f"{run_dir} holds a run whose {key} file {then.get('path')} had other contents "
+                           f"(sha256 {str(then.get('sha256'))[:12]}..., now {now['sha256'][:12]}...): what it computed came from "
+                           "the old file. Restore that file, or start over in a new hydra.run.dir")
+
+
 def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir: Path | None = None,
                 notes: list[str] | None = None) -> Path:
     """`notes`: deliberate departures from the reproduction (config.validate.deliberate_mixes), announced."""
@@ -266,6 +305,7 @@ def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir
     run_dir = Path(run_dir or current_run_dir())
     check_output_dir(run_dir)
     lock_run_dir(run_dir)
+    check_same_inputs(cfg, run_dir)
     atomic_write_text(run_dir / "resolved_config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     info = {
         "experiment": cfg.experiment_name,
@@ -283,6 +323,7 @@ def prepare_run(cfg: DictConfig, scale_changes: list[str] | None = None, run_dir
         "scale_changes": scale_changes or [],
         "deliberate_mixes": notes or [],
         "config_hash": config_hash(cfg),
+        "input_files": input_files(cfg),
         "lineage": lineage(cfg),
     }
     atomic_write_json(run_dir / "run_info.json", info)

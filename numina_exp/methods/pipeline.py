@@ -32,7 +32,9 @@ from ..core.errors import ConfigError
 from ..core.io import atomic_write_json
 from ..core.planned import planned
 from ..core.registry import Method, methods
-from ..core.rundir import config_hash, prepare_run
+from ..models.hub import check_hub_available
+from ..core.result_kind import ResultKind
+from ..core.rundir import check_same_inputs, config_hash, prepare_run
 from ..evaluate.claims import measure, parse_claims
 from ..report import claims_table
 from ._run import RESULT, execute
@@ -181,6 +183,7 @@ def previous_state(stage: Stage, stage_dir: Path) -> str:
     old_cfg = stage_dir / "resolved_config.yaml"
     if not old_cfg.exists():
         return "new"
+    check_same_inputs(stage.cfg, stage_dir)  # same config, other data file contents: refused too
     info_path = stage_dir / "run_info.json"
     old_hash = json.loads(info_path.read_text()).get("config_hash") if info_path.exists() else None
     if old_hash != config_hash(stage.cfg):
@@ -232,6 +235,8 @@ def plan(cfg: DictConfig, run_dir: Path) -> list[Stage]:
     with planned(outputs):
         for stage in stages:
             validate_config(stage.cfg)
+    for stage in stages:  # every stage's hub ids, before stage 1 runs (offline and not cached: a ConfigError now)
+        check_hub_available(stage.cfg)
     return stages
 
 
@@ -275,17 +280,24 @@ def run(cfg: DictConfig, run_dir: Path):
     table = _write_claims(cfg, stages, summary, run_dir)
     if table:
         print(f"\n{table.read_text()}-> {table}", flush=True)
-    evals = [e["run_dir"] for e in summary if isinstance(e["result"], dict) and "per_seed" in e["result"]]
+    evals = [e["run_dir"] for e in summary if _kind(e) == ResultKind.evaluation]
     if len(evals) > 1:  # e.g. before / after a fine-tune (demo_real): side by side in the pipeline's dir
         from ..report.compare import compare
         print(f"\n{compare(evals, out=run_dir)}\n-> {run_dir / 'compare.md'}", flush=True)
     return summary
 
 
+def _kind(entry: dict) -> ResultKind | None:
+    """What a stage's result is, as the result records it (core/result_kind.py)."""
+    r = entry["result"] if isinstance(entry["result"], dict) else {}
+    return ResultKind(r["kind"]) if r.get("kind") in ResultKind.__members__ else None
+
+
 def _headline(entry: dict) -> str:
     """One line of what a stage produced, read from its own result (nothing recomputed here)."""
     r = entry["result"] if isinstance(entry["result"], dict) else {}
-    if "eval_loss" in r and r["eval_loss"]:
+    kind = _kind(entry)
+    if kind in (ResultKind.training, ResultKind.preference_training) and r.get("eval_loss"):
         ev = r["eval_loss"]
         # one evaluation (a single epoch, e.g. max_steps): no "a -> a"; the training loss shows the trend
         ev_txt = f"{ev[0]:.4f} -> {ev[-1]:.4f}" if len(ev) > 1 else f"{ev[-1]:.4f}"
@@ -293,7 +305,7 @@ def _headline(entry: dict) -> str:
         tr_txt = f"train loss {train[0]:.3f} -> {train[-1]:.3f}, " if len(train) > 1 else ""
         return (f"{r.get('global_step')} steps, {tr_txt}eval loss {ev_txt}, "
                 f"{r.get('tokens_per_s', 0):.0f} tokens/s -> {entry['model_out']}")
-    if "per_seed" in r:
+    if kind == ResultKind.evaluation:
         accs = ", ".join(f"seed {k}: {100 * v['accuracy']:.1f}% ({v['correct']}/{v['total']})" for k, v in r["per_seed"].items())
         c = r.get("copies") or {}
         decided = (f"; {r.get('code_runs', 0)} code blocks run, copies {c.get('answered', 0)} answered / "
