@@ -45,11 +45,12 @@ def compose_cfg(args, run_dir: Path):
     from recorded import compose
 
     if args.model == "tiny":
-        model = ["scale=cpu", "model=tiny_llama", "backend.max_model_len=2048"]
+        model = ["scale=cpu", "model=tiny_llama"]
     elif args.model == "base":
-        model = ["model=smollm2_135m", "backend.max_model_len=4096"]
+        model = ["model=smollm2_135m"]
     else:
-        model = ["model=smollm2_135m", f"model.path={Path(args.model).resolve()}", "backend.max_model_len=4096"]
+        model = ["model=smollm2_135m", f"model.path={Path(args.model).resolve()}"]
+    model.append(f"backend.max_model_len={args.max_model_len}")
     cfg = compose(["method=evaluate", *model, f"eval={args.eval}", f"eval.limit={args.problems}",
                    f"eval.seeds=[{args.seed}]", "eval.progress=false", "eval.nm_grid=false",
                    "decoding=sc_tir", f"decoding.n={args.n}", f"decoding.m={args.m}",
@@ -196,6 +197,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--workers", type=int, default=2, help="sandbox.workers (ours)")
     ap.add_argument("--kv-gb", type=int, default=2, help="backend.cpu_kvcache_gb")
+    ap.add_argument("--max-model-len", type=int, default=2048,
+                    help="backend.max_model_len: auto fills the KV cache with sequences of this length")
     ap.add_argument("--out", default=None, help="write the numbers as JSON here")
     ap.add_argument("override", nargs="*", help="more config overrides for both sides (key=value)")
     args = ap.parse_args()

@@ -79,8 +79,11 @@ def engine_capacity(llm) -> tuple[int, str]:
     if not conc:
         return seqs, f"max_num_seqs {seqs}"
     kv = max(1, int(conc))
-    return min(seqs, kv), (f"max_num_seqs {seqs}, KV cache {conc:.1f} x max_model_len "
-                           f"{vc.model_config.max_model_len} tokens")
+    note = f"max_num_seqs {seqs}, KV cache {conc:.1f} x max_model_len {vc.model_config.max_model_len} tokens"
+    if kv < seqs:  # SC-TIR sequences are prompt + M x (max_new_tokens + tool output), often far shorter
+        note += ("; to fill more, set backend.max_model_len to what a copy needs or raise "
+                 "backend.cpu_kvcache_gb / gpu_memory_utilization")
+    return min(seqs, kv), note
 
 
 class VLLMBackend(Backend):
