@@ -14,6 +14,7 @@ register_configs()  # the schema is built from the declared methods before Hydra
 def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale
+    from numina_exp.models.hub import check_hub_available
     from numina_exp.core.rundir import RunError, prepare_run, resume_hint
     from numina_exp.methods._run import execute
     from numina_exp.methods._validate import deliberate_mixes, validate
@@ -21,6 +22,7 @@ def main(cfg: DictConfig):
     try:
         changes = apply_scale(cfg)
         validate(cfg)
+        check_hub_available(cfg)  # offline and not cached: fail now, not minutes into the run
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(2)
