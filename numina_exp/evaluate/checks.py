@@ -21,8 +21,8 @@ def check_inputs(cfg: DictConfig) -> None:
         try:
             load_suite(e)
         except SuiteError as err:
-            raise ConfigError("eval.path", str(err), "fix that line: one JSON object per line with id, problem and a "
-                              "string or number answer, UTF-8") from None
+            raise ConfigError(err.key or "eval.path", str(err), err.fix or "fix that line: one JSON object per line with "
+                              "id, problem and a string or number answer, UTF-8") from None
     if backend_class(cfg.backend.name).recorded and cfg.backend.path:
         try:
             read_generations(cfg.backend.path)

@@ -29,7 +29,15 @@ _YEAR = re.compile(r"(?<!\d)(20\d\d|19\d\d)_")
 
 
 class SuiteError(ValueError):
-    pass
+    """A suite that cannot be used; `key` and `fix` say which config key and what to do (validation
+    turns it into a ConfigError), when they differ from a bad line of eval.path."""
+
+    def __init__(self, message: str, key: str | None = None, fix: str | None = None):
+        super().__init__(message)
+        self.key, self.fix = key, fix
+
+
+EMPTY_FIX = "point eval.path at a JSONL file with one problem per line ({\"id\", \"problem\", \"answer\"})"
 
 
 def _as_cfg(eval_cfg: Any) -> DictConfig:
@@ -70,6 +78,9 @@ def read_suite_file(path: str | Path) -> list[tuple[str, dict]]:
     if torn:
         last = path.read_bytes().count(b"\n") + 1
         raise SuiteError(f"{path}:{last}: not JSON (the last line is cut off)")
+    if not rows:
+        raise SuiteError(f"{path}: the suite holds no problems (the file is empty or has only blank lines)",
+                         "eval.path", EMPTY_FIX)
     return [(f"{path}:{line}", row) for line, row in rows]
 
 
@@ -165,7 +176,11 @@ def load_suite(eval_cfg: Any) -> list[dict]:
     rows = [normalize_row(r, i, where) for i, (where, r) in enumerate(raw)]
     name = cfg.name if cfg.name != "???" else "jsonl"
     rows = [{**r, "suite": r.get("suite", name)} for r in rows]
-    rows = _select(rows, cfg)
+    selected = _select(rows, cfg)
+    if rows and not selected:
+        raise SuiteError(f"{source}: eval.where={dict(cfg.where or {})} and eval.exclude_problems_in leave none of its "
+                         f"{len(rows)} problems", "eval.where", "loosen eval.where or eval.exclude_problems_in")
+    rows = selected
     _check_unique(rows, source)
     return rows
 

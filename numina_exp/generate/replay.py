@@ -5,12 +5,32 @@ GPU, and to drive the decision logic with scripted texts. Saved execution result
 a line without one has its code run again by the decoder's executor."""
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
+from pathlib import Path
 from typing import Optional, Sequence
 
+from ..core.errors import ConfigError
 from ..core.text import escape_invisible
 from .base import Backend, Completion, GenKey, Sampling
 from .log import index_generations, read_generations
+
+log = logging.getLogger("numina_exp")
+
+
+class ReplayMissing(ConfigError, KeyError):
+    """The replayed file has no generation for a (problem, copy, step) the decoder asks for: a ConfigError at
+    backend.path (the CLI prints it without a traceback); a KeyError too, for callers that look it up."""
+
+    __str__ = ConfigError.__str__  # not KeyError's quoted repr
+
+
+def torn_tail_line(path) -> Optional[int]:
+    """The line number of a cut-off last line (an interrupted write, skipped by read_generations), or None."""
+    data = Path(path).read_bytes()
+    if not data or data.endswith(b"\n") or not data.rsplit(b"\n", 1)[-1].strip():
+        return None
+    return data.count(b"\n") + 1
 
 
 class ReplayBackend(Backend):
@@ -32,6 +52,10 @@ class ReplayBackend(Backend):
             path = path or cfg.backend.path
             records = read_generations(path)
         self.path = path or "<records>"
+        self.torn_line = torn_tail_line(path) if path else None
+        if self.torn_line:
+            log.warning("replay: %s:%d is cut off (an interrupted write) and skipped; a generation it held is missing",
+                        path, self.torn_line)
         self.index = index_generations(records)
         self._max_copy: dict = defaultdict(lambda: -1)
         self._max_step: dict = defaultdict(lambda: -1)
@@ -39,15 +63,23 @@ class ReplayBackend(Backend):
             self._max_copy[pid] = max(self._max_copy[pid], copy)
             self._max_step[pid] = max(self._max_step[pid], step)
 
-    def _missing(self, pid: str, copy: int, step: int) -> KeyError:
+    def _missing(self, pid: str, copy: int, step: int) -> ReplayMissing:
         if pid not in self._max_copy:
-            return KeyError(f"replay: {self.path} has no generations for problem {pid!r} (copy {copy}, step {step}); "
-                            f"it covers {len(self._max_copy)} problems")
-        return KeyError(
-            f"replay: {self.path} has no generation for problem {pid!r} copy {copy} step {step}; for this problem it "
-            f"covers copies 0..{self._max_copy[pid]} and steps 0..{self._max_step[pid]}, i.e. decoding.n up to "
-            f"{self._max_copy[pid] + 1} and decoding.m up to {self._max_step[pid] + 1} (a copy that finished early "
-            f"in the recorded run has no later steps: record with decoding.finish_on_answer=false to replay both modes)")
+            problem = (f"replay: {self.path} has no generations for problem {pid!r} (copy {copy}, step {step}); "
+                       f"it covers {len(self._max_copy)} problems")
+            fix = "replay the suite the file was recorded on (eval=..., eval.limit), or record this problem"
+        else:
+            problem = (
+                f"replay: {self.path} has no generation for problem {pid!r} copy {copy} step {step}; for this problem it "
+                f"covers copies 0..{self._max_copy[pid]} and steps 0..{self._max_step[pid]}, i.e. decoding.n up to "
+                f"{self._max_copy[pid] + 1} and decoding.m up to {self._max_step[pid] + 1} (a copy that finished early "
+                f"in the recorded run has no later steps: record with decoding.finish_on_answer=false to replay both modes)")
+            fix = "set decoding.n / decoding.m within what the file covers, or record the missing generations"
+        if self.torn_line:
+            problem += f"; its last line ({self.path}:{self.torn_line}) is cut off (an interrupted write) and was skipped"
+            fix = ("resume the recording run in its run dir (a resumed evaluation drops the torn line and decodes that "
+                   f"problem again), or delete line {self.torn_line} and leave problem {pid!r} out of the suite")
+        return ReplayMissing("backend.path", problem, fix)
 
     def _get(self, pid: str, copy: int, step: int) -> dict:
         rec = self.index.get((pid, copy, step))
