@@ -19,6 +19,8 @@ import time
 
 ROOT = "/sys/fs/cgroup"
 CONTROLLERS = ("pids", "memory")
+OPTIONAL = ("cpuacct",)  # where writable: the CPU of every process the snippet ever ran, reaped by anyone
+PREFIX = "numina-sandbox-"
 
 
 def _own_path(controller: str) -> str | None:
@@ -43,6 +45,46 @@ def _read_int(path: str) -> int:
         return int(f.read().split()[0])
 
 
+def _start_time(pid: int) -> str | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def name_for(token: str) -> str:
+    """A worker cgroup's name: its owner (pid and start time, so a reused pid is not mistaken for it) and token."""
+    return f"{PREFIX}{os.getpid()}.{_start_time(os.getpid())}-{token}"
+
+
+def _base(controller: str) -> str:
+    own = _own_path(controller)
+    return os.path.join(ROOT, controller) + (own if own and own != "/" else "")
+
+
+def sweep() -> int:
+    """Remove the worker cgroups of evaluators that died without cleaning up (kill -9): kill what is left in them,
+    then rmdir. Those of a live owner are left alone. Returns how many were removed."""
+    removed = 0
+    for c in CONTROLLERS + OPTIONAL:
+        base = _base(c)
+        try:
+            names = [n for n in os.listdir(base) if n.startswith(PREFIX)]
+        except OSError:
+            continue
+        for n in names:
+            owner = n[len(PREFIX):].split("-", 1)[0]
+            pid, _, start = owner.partition(".")
+            if pid.isdigit() and start and _start_time(int(pid)) == start:
+                continue  # its evaluator is alive
+            cg = WorkerCgroup({c: os.path.join(base, n)})
+            cg.kill_all(timeout_s=1.0)
+            cg.remove()
+            removed += not os.path.exists(os.path.join(base, n))
+    return removed
+
+
 class WorkerCgroup:
     def __init__(self, dirs: dict[str, str]):
         self.dirs = dirs  # controller -> directory
@@ -50,17 +92,28 @@ class WorkerCgroup:
     @classmethod
     def create(cls, name: str) -> "WorkerCgroup | None":
         dirs: dict[str, str] = {}
-        for c in CONTROLLERS:
-            own = _own_path(c)
-            base = os.path.join(ROOT, c) + (own if own and own != "/" else "")
-            d = os.path.join(base, name)
+        for c in CONTROLLERS + OPTIONAL:
+            d = os.path.join(_base(c), name)
             try:
                 os.mkdir(d)
             except OSError:
+                if c in OPTIONAL:
+                    continue
                 cls(dirs).remove()
                 return None
             dirs[c] = d
         return cls(dirs)
+
+    def open_cpu_usage(self) -> int | None:
+        """A read-only fd of cpuacct.usage (ns of CPU by every task that ever ran in the worker), for the zygote,
+        which cannot see /sys (bwrap); None without the cpuacct controller."""
+        d = self.dirs.get("cpuacct")
+        if d is None:
+            return None
+        try:
+            return os.open(os.path.join(d, "cpuacct.usage"), os.O_RDONLY)
+        except OSError:
+            return None
 
     def procs_files(self) -> list[str]:
         return [os.path.join(d, "cgroup.procs") for d in self.dirs.values()]

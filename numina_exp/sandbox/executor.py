@@ -16,12 +16,13 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from concurrent.futures import Future
 
 from numina_exp.config.sandbox import SandboxConfig
 
+from . import cgroups, protocol
 from . import isolation as iso
-from . import protocol
 from .cgroups import WorkerCgroup
 from .limits import rlimits
 from .result import ExecResult
@@ -75,17 +76,24 @@ class _Worker:
         self.starts = 0
 
     def start(self) -> None:
-        argv, env, self.host_dir = iso.worker_launch(self.ex.mode, self.ex.python, self.ex.settings,
-                                                     self.ex.cfg.tmpfs_mb)
-        self.token = env[iso.TOKEN_VAR]
+        self.token = uuid.uuid4().hex
         self.ex.tokens.append(self.token)
-        self.cgroup = WorkerCgroup.create(f"numina-sandbox-{self.token}") if self.ex.use_cgroups else None
+        self.cgroup = WorkerCgroup.create(cgroups.name_for(self.token)) if self.ex.use_cgroups else None
+        cpu_fd = self.cgroup.open_cpu_usage() if self.cgroup is not None else None
+        settings = dict(self.ex.settings, cpuacct_fd=cpu_fd)
+        argv, env, self.host_dir = iso.worker_launch(self.ex.mode, self.ex.python, settings, self.ex.cfg.tmpfs_mb,
+                                                     token=self.token)
         if self.cgroup is not None:
             argv = self.cgroup.wrap(argv)
         debug = os.environ.get("NUMINA_SANDBOX_DEBUG")
-        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=None if debug else subprocess.DEVNULL, env=env, close_fds=True,
-                                     start_new_session=True, cwd=self.host_dir or "/")
+        try:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=None if debug else subprocess.DEVNULL, env=env, close_fds=True,
+                                         pass_fds=[cpu_fd] if cpu_fd is not None else [],
+                                         start_new_session=True, cwd=self.host_dir or "/")
+        finally:
+            if cpu_fd is not None:
+                os.close(cpu_fd)
         self.key = secrets.token_bytes(protocol.KEY_BYTES)
         self.seq_in = self.seq_out = 0
         try:  # the key goes first on stdin, never through argv or the environment (/proc shows those)
@@ -218,6 +226,10 @@ class Executor:
         self.mode = iso.resolve(c.isolation)
         self.python = c.python or sys.executable
         self.use_cgroups = True  # each worker tries to make one (cgroups.py); `limits` says what it got
+        if self.use_cgroups:
+            cgroups.sweep()  # those of evaluators killed before they could clean up (kill -9)
+        if self.mode == "process":
+            iso.sweep_host_dirs()  # (the same for their scratch dirs)
         self.settings = {"rlimits": rlimits(c), "max_output_bytes": int(c.max_output_bytes),
                          "max_processes": int(c.max_processes)}
         self._q: queue.Queue = queue.Queue()

@@ -219,9 +219,10 @@ def landlock_paths(mode: str, python: str, scratch_root: str) -> dict:
     return {"read": read, "write": write, "devices": list(DEVICES), "hidden": hidden_paths(python)}
 
 
-def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int) -> tuple[list[str], dict, str | None]:
+def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int,
+                  token: str | None = None) -> tuple[list[str], dict, str | None]:
     """(argv, env, host scratch dir to delete afterwards or None) for one worker's zygote."""
-    token = uuid.uuid4().hex
+    token = token or uuid.uuid4().hex
     use_landlock = confine.landlock_abi() >= 1
     if mode == "bwrap":
         keep = tmp_keep_paths(python)
@@ -231,11 +232,39 @@ def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int) -> tupl
         argv = bwrap_argv(shutil.which("bwrap"), tmpfs_mb, python=python) + [python, "-I", "-B", str(ZYGOTE),
                                                                               json.dumps(settings)]
         return argv, clean_env(token), None
-    host_dir = tempfile.mkdtemp(prefix="numina-sandbox-")
+    host_dir = tempfile.mkdtemp(prefix=host_dir_prefix())
     settings = dict(settings, scratch_root=host_dir, wipe_dirs=[host_dir], mode="process", strict=True, pdeathsig=True,
                     landlock=landlock_paths(mode, python, host_dir))
     argv = [python, "-I", "-B", str(ZYGOTE), json.dumps(settings)]
     return argv, clean_env(token, home=host_dir), host_dir
+
+
+def host_dir_prefix(pid: int | None = None) -> str:
+    """The name prefix of a `process` worker's host scratch dir: its owner (pid and start time), so that
+    `sweep_host_dirs` can tell the dirs of an evaluator that died (kill -9) from those of a live one."""
+    from .cgroups import _start_time
+    pid = os.getpid() if pid is None else pid
+    return f"numina-sandbox-{pid}.{_start_time(pid)}-"
+
+
+def sweep_host_dirs() -> int:
+    """Remove the host scratch dirs of evaluators that died without cleaning up. Returns how many."""
+    from .wipe import remove_path
+    removed = 0
+    root = tempfile.gettempdir()
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return 0
+    for n in names:
+        if not n.startswith("numina-sandbox-"):
+            continue
+        owner = n[len("numina-sandbox-"):].split("-", 1)[0]
+        pid, _, start = owner.partition(".")
+        if not (pid.isdigit() and start) or n.startswith(host_dir_prefix(int(pid))):
+            continue  # not ours to judge, or its owner is alive (same pid, same start time)
+        removed += remove_path(os.path.join(root, n)) is None
+    return removed
 
 
 def marked_pids(token: str) -> list[int]:

@@ -121,6 +121,23 @@ def _cpu(proc: str, reaped: bool = False) -> float:
         return 0.0
 
 
+def _group_cpu(fd: int) -> float | None:
+    """CPU seconds of every task that ever ran in the worker's cgroup (cpuacct.usage, ns); None if unreadable."""
+    try:
+        return int(os.pread(fd, 64, 0)) / 1e9
+    except (OSError, ValueError):
+        return None
+
+
+def _thread_cpu(pid: int) -> float:
+    """CPU seconds of the thread `pid` (ns precision, from schedstat); tick-based stat when that is missing."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return _cpu(f"/proc/{pid}/task/{pid}")
+
+
 def _descendants(pid: int) -> list[int]:
     out, todo = [], [pid]
     while todo:
@@ -153,6 +170,10 @@ class Zygote:
         self.modes = {d: os.stat(d).st_mode & 0o7777 for d in self.wipe}  # restored: a snippet may chmod them
         self.nsinit = settings["mode"] == "bwrap" and _in_own_pid_namespace()
         self.counter = mmap.mmap(-1, 8)  # fork budget shared by the whole lineage of one snippet
+        self.cpu_fd = settings.get("cpuacct_fd")  # the worker cgroup's cpuacct.usage, passed by the host
+        if self.cpu_fd is not None and _group_cpu(self.cpu_fd) is None:
+            self.cpu_fd = None
+        self.cpu0 = self.mine0 = 0.0
         self.n = 0
         self.proto = os.fdopen(os.dup(1), "wb")
         devnull = os.open(os.devnull, os.O_RDWR)
@@ -220,6 +241,8 @@ class Zygote:
         self.counter.seek(0)
         self.counter.write(b"\0" * 8)
         sys.stderr.flush()
+        if self.cpu_fd is not None:  # the group's CPU and ours at the fork: the difference later is the snippet's
+            self.cpu0, self.mine0 = _group_cpu(self.cpu_fd), time.process_time()
         t0 = time.monotonic()
         pid = os.fork()
         if pid == 0:  # never returns
@@ -249,9 +272,15 @@ class Zygote:
         delay = _run_delay(pid)
         own = wall - min(delay, wall) if delay is not None else wall
         others = [p for p in _descendants(os.getpid()) if p != pid]
-        # CPU time of everything else the snippet runs: its other threads, its (reaped or live) processes
+        # CPU time of everything else the snippet runs: its other threads, its processes, live or reaped by anyone
+        group = _group_cpu(self.cpu_fd) if self.cpu_fd is not None else None
+        if group is not None:  # the cgroup counted every task: less ours and the first thread's
+            own += max(group - self.cpu0 - (time.process_time() - self.mine0) - _thread_cpu(pid), 0.0)
+            return own, max(len(others), os.cpu_count() or 1)
+        # no cgroup: each process with the children it reaped (a process the kernel reaped, SIGCHLD ignored, is
+        # lost here; RLIMIT_CPU still bounds each one)
         own += max(_cpu(f"/proc/{pid}", reaped=True) - _cpu(f"/proc/{pid}/task/{pid}"), 0.0)
-        own += sum(_cpu(f"/proc/{p}") for p in others)
+        own += sum(_cpu(f"/proc/{p}", reaped=True) for p in others)
         return own, len(others)
 
     def _supervise(self, pid, r_out, r_err, timeout, wall_limit, cap, t0) -> dict:
