@@ -17,8 +17,6 @@ decoding strategy may use are explicit, with defaults a backend overrides where 
   `check_config(cfg)` checks the backend's own keys;
 * `usage`: a metered endpoint's counters (None: not metered); `served_model`: the model a remote
   endpoint serves (None: the weights of cfg.model);
-* `batch_invariant`: a request's text does not depend on the requests batched beside it (per-request
-  seeds);
 * `close()`: release the engine.
 """
 from __future__ import annotations
@@ -101,7 +99,6 @@ class Backend:
     prompts_per_call: Optional[int] = None  # prompts per generate call (None: the backend takes any number)
     batch_invariant: bool = False  # True only where each request's sampling is seeded on its own
     max_batch_sequences: Optional[int] = None  # sequences one engine step runs at once (None: unknown)
-    batch_invariant: bool = False  # True only where each request's sampling is seeded on its own
 
     recorded: bool = False
     loads_weights: bool = False
@@ -113,7 +110,6 @@ class Backend:
     @classmethod
     def check_config(cls, cfg) -> None:
         """This backend's own keys, before anything loads (raises ConfigError naming the key)."""
-
 
     def generate(self, prompts: Sequence[str], sampling: Sampling,
                  keys: Optional[Sequence[GenKey]] = None) -> list[list[Completion]]:
