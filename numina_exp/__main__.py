@@ -1,11 +1,15 @@
 """`python -m numina_exp [overrides]`: compose, validate, dispatch. Nothing else lives here."""
 import sys
 
-import hydra
-from omegaconf import DictConfig
+from numina_exp.core.quiet import quiet, verbose_requested
 
-from numina_exp.core.paths import conf_dir
-from numina_exp.methods import register_configs
+quiet(verbose_requested(sys.argv[1:]))  # before the imports below: library noise off (hydra.verbose=true: on)
+
+import hydra  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
+
+from numina_exp.core.paths import conf_dir  # noqa: E402
+from numina_exp.methods import register_configs  # noqa: E402
 
 register_configs()  # the schema is built from the declared methods before Hydra composes
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol, Sequence
 
+from numina_exp.core.result_kind import ResultKind
 from numina_exp.decode.voting import tally, truncated_pool
 
 from .plan import check_plan, eval_plan
@@ -283,7 +284,7 @@ def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = V
     scaled = {str(sc): {p: {k: v for k, v in d.items() if k != "runs"}
                         for p, d in run_policies(problems, orders, policies, budget * float(sc), clock_factory).items()}
               for sc in e.budget_scales if float(sc) != 1.0}
-    result = {"mode": "kaggle_sim", "suite": e.name, "problems": len(rows), "orders": len(orders),
+    result = {"kind": str(ResultKind.kaggle_sim), "mode": "kaggle_sim", "suite": e.name, "problems": len(rows), "orders": len(orders),
               "budget_s_kaggle": float(e.budget_s), "speed_factor": speed, "budget_s": budget,
               "speed_factor_calibrated": not float(e.speed_factor), "fixed_time_needed_s": fixed_total,
               "plain_run_score": sum(r["correct"] for r in records), "seed": seed,

@@ -3,6 +3,8 @@ copy outcomes, code runs, tokens and, with eval.nm_grid, the N x M grid. Compute
 numina_exp.report.eval_report."""
 from __future__ import annotations
 
+from numina_exp.core.result_kind import ResultKind
+
 from .stats import seed_stats, wilson
 
 
@@ -27,7 +29,7 @@ def summarize(records: list[dict], cfg, seeds: list[int], rows: list[dict]) -> d
     total_n = sum(v["total"] for v in per_seed.values())
     d = cfg.decoding
     summary = {
-        "suite": e.name, "answer_kind": e.answer_kind, "seeds": seeds, "problems": len(rows),
+        "kind": str(ResultKind.evaluation), "suite": e.name, "answer_kind": e.answer_kind, "seeds": seeds, "problems": len(rows),
         "decoding": {"strategy": d.strategy, "n": d.n, "m": d.m, "temperature": d.temperature,
                      "max_new_tokens": d.max_new_tokens},
         "backend": cfg.backend.name, "model": cfg.model.name if "model" in cfg else None,

@@ -5,14 +5,16 @@ directory), or its log-probabilities precomputed once (train.precompute_ref_log_
     python -m numina_exp method=kto data=jsonl data.path=outputs/sample/<run>/samples.jsonl \
         train.init_from=outputs/stage2_tir/<run>
 
-Read top to bottom: labelled rows (samples.jsonl of method=sample, split `train`) -> class counts
-checked (both classes, before any model loads) and weights chosen -> the shared TRL plumbing
-(numina_exp.train.trl_run: weights, tokenizer, resume, final/) runs `build` -> after training, on
-rank 0: the held-out split scored by implicit reward (numina_exp.evaluate.implicit_reward), the
-curves and report (numina_exp.report.kto_curves)."""
+Read top to bottom, the whole recipe is here: the keys (KTOTrain) -> labelled rows from samples.jsonl
+(method=sample's output, split `train`; read once per run) -> both classes checked, before any model
+loads -> class weights from the label counts (KTO's eq. 8) -> `build`: TRL arguments, model, KTOTrainer
+-> the shared TRL plumbing (numina_exp.train.trl_run: weights, tokenizer, resume, final/) trains ->
+`after_training`, on rank 0: the held-out split scored by implicit reward (numina_exp.evaluate.
+implicit_reward), the curves and report (numina_exp.report.kto_curves) -> train_metrics.json, written
+once. What lives elsewhere is shared with other methods or layers: the plumbing, the scoring of a
+model's completions, the plots."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -38,6 +40,101 @@ class KTOTrain(TrainBase):
     eval_batch_size: int = 8
 
 
+# --- labelled samples -> KTO rows, and the class weights -------------------------------------------
+# KTO (eq. 8) recommends weights with lambda_D * n_D / (lambda_U * n_U) in [1, 4/3]: the desirable side
+# carries at least as much total weight as the undesirable side, and at most a third more. `auto` keeps
+# one weight at 1 and scales the other (never below 1) so that the ratio is AUTO_RATIO (7/6, the middle
+# of the range: TRL's own range check rounds its bounds to two decimals, the middle stays inside).
+
+RATIO_RANGE = (1.0, 4.0 / 3.0)
+AUTO_RATIO = 7.0 / 6.0
+
+
+class LabelError(ValueError):
+    """The labelled set cannot train KTO (empty, or one class only). Raised before any model loads."""
+
+    def __init__(self, problem: str, fix: str):
+        self.problem, self.fix = problem, fix
+        super().__init__(f"{problem} {fix}")
+
+
+@dataclass(frozen=True)
+class Weights:
+    desirable: float
+    undesirable: float
+    n_desirable: int
+    n_undesirable: int
+
+    @property
+    def ratio(self) -> float:
+        """lambda_D * n_D / (lambda_U * n_U): KTO recommends [1, 4/3]."""
+        return self.desirable * self.n_desirable / (self.undesirable * self.n_undesirable)
+
+    def describe(self) -> str:
+        lo, hi = RATIO_RANGE
+        inside = "inside" if lo - 1e-9 <= self.ratio <= hi + 1e-9 else "OUTSIDE"
+        return (f"desirable_weight={self.desirable:.4f} undesirable_weight={self.undesirable:.4f} for "
+                f"{self.n_desirable} desirable / {self.n_undesirable} undesirable examples: "
+                f"lambda_D*n_D/(lambda_U*n_U) = {self.ratio:.3f} ({inside} the recommended [1, 4/3])")
+
+
+def count_labels(rows: list[dict]) -> tuple[int, int]:
+    d = sum(1 for r in rows if r["label"])
+    return d, len(rows) - d
+
+
+def check_classes(n_desirable: int, n_undesirable: int, source: str = "the dataset") -> None:
+    """KTO needs both classes: the loss of a missing class is empty and the KL baseline means nothing."""
+    if n_desirable + n_undesirable == 0:
+        raise LabelError(f"{source} has no labelled rows (0 desirable, 0 undesirable): nothing to train KTO on.",
+                         "Sample more prompts (data.max_rows / sample.k) or check that the prompts have gradable gold answers.")
+    if n_desirable == 0 or n_undesirable == 0:
+        only = "undesirable" if n_desirable == 0 else "desirable"
+        raise LabelError(f"{source} holds one class only: {n_desirable} desirable, {n_undesirable} undesirable (all {only}).",
+                         "KTO needs both: sample more prompts or copies (sample.k), from another model, or add reference "
+                         "solutions where no copy was right (sample.reference=all_wrong).")
+
+
+def _parse(value) -> float | None:
+    if value is None or str(value).strip().lower() == "auto":
+        return None
+    w = float(value)
+    if w <= 0:
+        raise ValueError(f"a KTO class weight must be > 0 or 'auto', got {value!r}")
+    return w
+
+
+def choose_weights(n_desirable: int, n_undesirable: int, desirable="auto", undesirable="auto") -> Weights:
+    """Weights from the label counts. Both `auto`: one weight stays 1.0, the other (>= 1) is scaled so
+    the ratio is AUTO_RATIO. One given: the other is solved for AUTO_RATIO. Both given: used as is
+    (`Weights.describe` says whether the ratio is in range)."""
+    check_classes(n_desirable, n_undesirable)
+    wd, wu = _parse(desirable), _parse(undesirable)
+    nd, nu = n_desirable, n_undesirable
+    if wd is None and wu is None:
+        wd, wu = AUTO_RATIO * nu / nd, 1.0  # fewer desirable (the usual case): scale them up
+        if wd < 1.0:  # many more desirable: keep them at 1 and scale the undesirable side up instead
+            wd, wu = 1.0, nd / (AUTO_RATIO * nu)
+    elif wd is None:
+        wd = AUTO_RATIO * wu * nu / nd
+    elif wu is None:
+        wu = wd * nd / (AUTO_RATIO * nu)
+    return Weights(round(wd, 4), round(wu, 4), nd, nu)
+
+
+def kto_rows(samples: list[dict], split: str | None = "train") -> list[dict]:
+    """samples.jsonl rows (of `split`; None: all) -> {"prompt", "completion", "label"} rows. The prompt is
+    the decoding prompt the completion was sampled from, so KTO trains on the context it decodes in."""
+    out = []
+    for r in samples:
+        if split is not None and r.get("split", "train") != split:
+            continue
+        if r.get("label") is None:  # a copy dropped by sample.unfinished_label=drop
+            continue
+        out.append({"prompt": r["prompt"], "completion": r["completion"], "label": bool(r["label"])})
+    return out
+
+
 def _weight_ok(key: str, value) -> None:
     if str(value).strip().lower() == "auto":
         return
@@ -47,12 +144,6 @@ def _weight_ok(key: str, value) -> None:
         raise ConfigError(key, f"must be a number or auto, got {value!r}", f"set {key}=auto or e.g. {key}=1.0") from None
     if w <= 0:
         raise ConfigError(key, f"must be > 0, got {value!r}", f"set {key}=auto or a positive number")
-
-
-def _samples(cfg) -> list[dict]:
-    from ..core.io import read_jsonl
-
-    return read_jsonl(cfg.data.path)
 
 
 def validate(cfg) -> None:
@@ -78,11 +169,12 @@ def validate(cfg) -> None:
 
 
 def check_labels(cfg) -> tuple[list[dict], list[dict]]:
-    """(train rows, held-out rows) of the samples file; ConfigError naming the counts when KTO cannot train."""
-    from ..train.kto_data import LabelError, check_classes, count_labels, kto_rows
+    """(train rows, held-out rows) of the samples file, read once; ConfigError naming the counts when KTO
+    cannot train."""
+    from ..core.io import read_jsonl
 
     try:
-        samples = _samples(cfg)
+        samples = read_jsonl(cfg.data.path)
     except ValueError as err:
         raise ConfigError("data.path", str(err), "point data.path at a samples.jsonl written by method=sample") from None
     missing = [k for k in ("prompt", "completion", "label") if samples and k not in samples[0]]
@@ -97,18 +189,16 @@ def check_labels(cfg) -> tuple[list[dict], list[dict]]:
     return rows, heldout
 
 
-def build(cfg, ctx):
-    """Data, weights, TRL arguments, model and KTOTrainer."""
+def build(cfg, ctx, rows: list[dict]):
+    """Weights, TRL arguments, model and KTOTrainer over the train rows."""
     from datasets import Dataset
     from trl import KTOConfig, KTOTrainer
 
     from ..train.args import common_kwargs
     from ..train.common import cap_steps, peft_config
-    from ..train.kto_data import choose_weights, count_labels
     from ..train.trl_run import load_model
 
     t = cfg.train
-    rows, _ = check_labels(cfg)
     weights = choose_weights(*count_labels(rows), t.desirable_weight, t.undesirable_weight)
     print(f"[kto] {weights.describe()}", flush=True)
 
@@ -124,8 +214,9 @@ def build(cfg, ctx):
     return trainer, {"metrics": {"kto_weights": info}}
 
 
-def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
-    """Rank 0: held-out implicit rewards, implicit_rewards.png, report.md, the W&B workspace."""
+def after_training(cfg, run_dir: Path, metrics: dict, source: str, heldout: list[dict]) -> dict:
+    """Rank 0, once final/ is written: held-out implicit rewards, implicit_rewards.png, report.md, the W&B
+    workspace; the console lines. Returns what joins train_metrics.json."""
     from ..core.io import atomic_write_json
     from ..evaluate.implicit_reward import heldout_implicit_rewards
     from ..report.kto_curves import curves, first_last, plot_implicit_rewards, report_section, save_workspace, workspace
@@ -145,7 +236,6 @@ def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
             unset_hf_deepspeed_config()
         except ImportError:
             pass
-        _, heldout = check_labels(cfg)
         device = "cuda" if torch.cuda.is_available() else "cpu"
         implicit = heldout_implicit_rewards(heldout, str(final), source, t.beta, t.max_length, t.eval_batch_size,
                                             dtype=torch_dtype(cfg.model.dtype, device), device=device)
@@ -160,7 +250,21 @@ def _after_training(cfg, run_dir: Path, metrics: dict, source: str) -> dict:
         online = wandb_mode(cfg) == "online"
         out["wandb_workspace"] = save_workspace(workspace(cfg.logger.project, cfg.logger.entity), run_dir, online)
         out["wandb_run"] = _finish_wandb(png, out["implicit_reward"])
+    _announce(run_dir, out)
     return out
+
+
+def _announce(run_dir: Path, out: dict) -> None:
+    fl, imp = out["curves_first_last"], out["implicit_reward"]
+    margin = fl.get("rewards/margins")
+    print(f"[kto] rewards/margins {margin[0]:.4f} -> {margin[1]:.4f}" if margin else "[kto] no rewards/margins logged", flush=True)
+    if imp.get("completions"):
+        print(f"[kto] held-out implicit reward: AUROC {imp['auroc']} (own copies only: {imp['auroc_own_copies']}), "
+              f"best-of-k {imp['best_of_k_by_reward']}, majority {imp['majority_vote']}, pass@k {imp['pass_at_k']} "
+              f"-> {run_dir / 'implicit_reward.json'}", flush=True)
+    print(f"[kto] curves: {out['implicit_rewards_png']}; report: {out['report']}"
+          + (f"; W&B run: {out.get('wandb_run')}; workspace: {out.get('wandb_workspace')}" if 'wandb_workspace' in out else ""),
+          flush=True)
 
 
 def _finish_wandb(png: Path, implicit: dict) -> str | None:
@@ -179,26 +283,15 @@ def _finish_wandb(png: Path, implicit: dict) -> str | None:
 
 
 def run(cfg, run_dir) -> dict:
+    from ..core.result_kind import ResultKind
     from ..train.common import resolve_init
     from ..train.trl_run import run_trainer
 
     run_dir = Path(run_dir)
-    metrics = run_trainer(cfg, run_dir, build)  # opens this run's own W&B run (train.trl_run.own_wandb_run)
-    if os.environ.get("RANK", "0") != "0":
-        return metrics
-    metrics.update(_after_training(cfg, run_dir, metrics, resolve_init(cfg)))
-    (run_dir / "train_metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
-    fl, imp = metrics["curves_first_last"], metrics["implicit_reward"]
-    margin = fl.get("rewards/margins")
-    print(f"[kto] rewards/margins {margin[0]:.4f} -> {margin[1]:.4f}" if margin else "[kto] no rewards/margins logged", flush=True)
-    if imp.get("completions"):
-        print(f"[kto] held-out implicit reward: AUROC {imp['auroc']} (own copies only: {imp['auroc_own_copies']}), "
-              f"best-of-k {imp['best_of_k_by_reward']}, majority {imp['majority_vote']}, pass@k {imp['pass_at_k']} "
-              f"-> {run_dir / 'implicit_reward.json'}", flush=True)
-    print(f"[kto] curves: {metrics['implicit_rewards_png']}; report: {metrics['report']}"
-          + (f"; W&B run: {metrics.get('wandb_run')}; workspace: {metrics.get('wandb_workspace')}" if 'wandb_workspace' in metrics else ""),
-          flush=True)
-    return metrics
+    rows, heldout = check_labels(cfg)  # the one read of samples.jsonl in this process
+    return run_trainer(cfg, run_dir, lambda cfg, ctx: build(cfg, ctx, rows),  # opens this run's own W&B run
+                       after=lambda metrics: after_training(cfg, run_dir, metrics, resolve_init(cfg), heldout),
+                       kind=ResultKind.preference_training)
 
 
 METHOD = Method(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core.result_kind import ResultKind
 from ..core.text import md_cell
 
 
@@ -83,8 +84,9 @@ def compare_plot(runs: list[dict], path: str | Path) -> Path | None:
 
 
 def is_kto_run(run_dir: str | Path) -> bool:
+    """A trainer run whose metrics carry implicit-reward curves, as its train_metrics.json says (`kind`)."""
     path = Path(run_dir) / "train_metrics.json"
-    return path.is_file() and "kto_weights" in json.loads(path.read_text())
+    return path.is_file() and json.loads(path.read_text()).get("kind") == ResultKind.preference_training
 
 
 def compare_kto(run_dirs: list[str | Path], out: str | Path | None = None) -> str:

@@ -35,6 +35,7 @@ def common_kwargs(cfg, run_dir: str | Path, world: int | None = None, cpu: bool 
         run_name=f"{cfg.experiment_name}-{Path(run_dir).name}",
         seed=t.seed,
         data_seed=t.seed,
+        include_num_input_tokens_seen="non_padding",  # state.num_input_tokens_seen: train_metrics' tokens/s
         # optimisation
         learning_rate=t.learning_rate,
         lr_scheduler_type=str(t.lr_scheduler),

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import shutil
-import warnings
 from pathlib import Path
 
 log = logging.getLogger("numina_exp")
-
-
-def quiet_warnings() -> None:
-    warnings.filterwarnings("ignore", category=FutureWarning)  # DeepSpeed's reduce_scatter_tensor spam
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def resolve_init(cfg) -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from ..core.quiet import quiet
 from .args import world_size
 
 log = logging.getLogger("numina_exp")
@@ -100,10 +101,9 @@ def relaunch(cfg, run_dir: Path, module: str = "numina_exp.methods._worker", cpu
                             else f"accelerate_config.node{conf['machine_rank']}.yaml")
     path.write_text(yaml.safe_dump(conf, sort_keys=False))
     cmd = [_accelerate_exe(cfg.launch.accelerate), "launch", "--config_file", str(path), "-m", module, str(run_dir)]
+    quiet()  # the workers inherit the filters (core/quiet.py: DeepSpeed's ~1000 FutureWarnings a run, ...)
     env = dict(os.environ)
     env[WORKER_ENV] = "1"
-    # DeepSpeed prints ~1000 `reduce_scatter_tensor is deprecated` FutureWarnings per run on current torch.
-    env["PYTHONWARNINGS"] = ",".join(filter(None, [env.get("PYTHONWARNINGS"), "ignore::FutureWarning"]))
     log.info("launching %d processes (%s): %s", conf["num_processes"], cfg.distributed.name, " ".join(cmd))
     print(f"[launch] {' '.join(cmd)}", flush=True)
     rc = subprocess.run(cmd, env=env).returncode

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Callable
 
 from ..config.train import PeftKind, Resume
-from .common import copy_config, last_checkpoint, merge_adapter, quiet_warnings, resolve_init, write_json
+from ..core.quiet import quiet
+from ..core.result_kind import ResultKind
+from .args import world_size
+from .common import copy_config, last_checkpoint, merge_adapter, resolve_init, write_json
 
 log = logging.getLogger("numina_exp")
 
@@ -57,7 +60,7 @@ def attention(cpu: bool) -> str:
 
 def make_context(cfg, run_dir: Path) -> dict:
     """Steps 1-3: what every trainer's build() starts from."""
-    quiet_warnings()
+    quiet()  # a trainer called without the entrypoint (tests, notebooks) is as quiet as a run
     import torch
 
     from ..models.load import load_tokenizer, torch_dtype
@@ -69,7 +72,7 @@ def make_context(cfg, run_dir: Path) -> dict:
     own_wandb_run(cfg, run_dir)
     return {
         "run_dir": Path(run_dir), "source": source, "tokenizer": tokenizer, "decoding_template": tokenizer.chat_template,
-        "cpu": cpu, "bf16_ok": (not cpu) and torch.cuda.is_bf16_supported(), "world": int(os.environ.get("WORLD_SIZE", "1")),
+        "cpu": cpu, "bf16_ok": (not cpu) and torch.cuda.is_bf16_supported(), "world": world_size(cfg),
         "model_kwargs": {"dtype": torch_dtype(cfg.model.dtype, "cpu" if cpu else "cuda"),
                          "trust_remote_code": cfg.model.trust_remote_code, "attn_implementation": attention(cpu)},
     }
@@ -82,13 +85,19 @@ def load_model(ctx: dict, source: str | None = None):
     return AutoModelForCausalLM.from_pretrained(source or ctx["source"], **ctx["model_kwargs"])
 
 
-def run_trainer(cfg, run_dir, build: Callable) -> dict:
+def run_trainer(cfg, run_dir, build: Callable, after: Callable[[dict], dict] | None = None,
+                kind: ResultKind = ResultKind.training) -> dict:
     """`build(cfg, ctx) -> (trainer, info)`; info may carry "log" (logged once after training, e.g.
-    packing efficiency) and "metrics" (added to train_metrics.json)."""
+    packing efficiency) and "metrics" (added to train_metrics.json). `after(metrics) -> dict`: rank 0's
+    work once final/ is written (held-out scoring, reports), merged into the metrics, which are then
+    written once, atomically. `kind`: what the result is (core/result_kind.py)."""
     run_dir = Path(run_dir)
     t = cfg.train
     ctx = make_context(cfg, run_dir)
     trainer, info = build(cfg, ctx)
+    if trainer.args.world_size != ctx["world"]:  # batch sizes were derived from the planned count
+        raise RuntimeError(f"{cfg.method.name}: the config plans {ctx['world']} process(es) (launch.*) but "
+                           f"{trainer.args.world_size} are running; start it through python -m numina_exp")
 
     # Train, resuming from the newest complete checkpoint in this run dir.
     resume = last_checkpoint(Path(trainer.args.output_dir)) if t.resume == Resume.auto else None
@@ -97,7 +106,7 @@ def run_trainer(cfg, run_dir, build: Callable) -> dict:
     start = time.time()
     result = trainer.train(resume_from_checkpoint=resume)
     seconds = time.time() - start
-    tokens = getattr(trainer, "_total_train_tokens", None) or 0
+    tokens = int(trainer.state.num_input_tokens_seen)  # public (include_num_input_tokens_seen), all ranks
     speed = {"tokens_per_s": tokens / max(seconds, 1e-9), **info.get("log", {})}
     trainer.log(dict(speed))  # to the tracker too
 
@@ -111,7 +120,7 @@ def run_trainer(cfg, run_dir, build: Callable) -> dict:
             merge_adapter(ctx["source"], run_dir / "adapter", final, trainer.model.dtype, cfg.model.trust_remote_code)
     trainer.accelerator.wait_for_everyone()
     metrics = {
-        "global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
+        "kind": str(kind), "global_step": trainer.state.global_step, "resumed_from": resume, "train_seconds": seconds,
         "train_loss": result.training_loss, "train_tokens": tokens, "world_size": ctx["world"], **speed,
         **info.get("metrics", {}),
         "eval_loss": [h["eval_loss"] for h in trainer.state.log_history if "eval_loss" in h],
@@ -123,6 +132,8 @@ def run_trainer(cfg, run_dir, build: Callable) -> dict:
         if final.exists():
             tokenizer.save_pretrained(str(final))
             copy_config(run_dir, final)
+        if after is not None:
+            metrics.update(after(metrics))
         write_json(run_dir / "train_metrics.json", metrics)
         print(f"[{cfg.method.name}] {trainer.state.global_step} steps, loss {result.training_loss:.4f}, "
               f"{speed['tokens_per_s']:.0f} tokens/s -> {final}", flush=True)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from numina_exp.evaluate.implicit_reward import auroc, evaluate_rewards
+from numina_exp.methods.kto import RATIO_RANGE, LabelError, choose_weights, kto_rows
 from numina_exp.report.kto_curves import curves, first_last, plot_implicit_rewards, report_section, save_workspace, workspace
-from numina_exp.train.kto_data import RATIO_RANGE, LabelError, choose_weights, kto_rows
 
 
 @pytest.mark.parametrize("nd,nu", [(10, 90), (1, 3), (50, 50), (55, 50), (90, 10), (300, 7), (7, 300)])
