@@ -3,6 +3,8 @@
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sandbox.py [--isolation bwrap] [--workers 2] [--readme --label L]
 
 --readme adds one row (labelled L) to the runs table in benchmarks/README.md and keeps the earlier rows.
+--profile prints the per-snippet cost split instead (fork, Landlock, seccomp, cgroup CPU read, wipe, protocol):
+each step timed alone, 300 times, in a process set up as a zygote is (numpy + sympy warm, frozen heap).
 
 Throughput: 48 snippets in flight at once on `workers` slots (the baseline runs `workers` subprocesses at a time).
 Latency: the same snippets one at a time, round trip from submit to result (p50/p99).
@@ -57,13 +59,94 @@ def measure(run_one, run_batch, codes) -> dict:
             "p99": lat[min(len(lat) - 1, int(round(0.99 * (len(lat) - 1))))] * 1e3}
 
 
+PROFILE = r"""
+import gc, json, os, statistics, sys, time
+sys.path.insert(0, SANDBOX)
+import confine, protocol, wipe, zygote
+import math, numpy, sympy
+zygote._warmup()
+paths = json.loads(sys.argv[1])
+confine.drop_privileges()
+ll = confine.LandlockDomain(confine.build_landlock(paths["read"], paths["write"], paths["devices"], paths["hidden"]))
+sc = confine.SeccompProgram(confine.compile_seccomp())
+gc.collect()
+gc.freeze()
+root = paths["write"][0]
+cg = os.open("/sys/fs/cgroup/cpuacct/cpuacct.usage", os.O_RDONLY)
+
+def forked(f):
+    t = time.perf_counter_ns()
+    pid = os.fork()
+    if pid == 0:
+        f()
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return time.perf_counter_ns() - t
+
+def timed(f):
+    t = time.perf_counter_ns()
+    f()
+    return time.perf_counter_ns() - t
+
+def scratch_and_wipe():
+    d = os.path.join(root, "run-" + os.urandom(12).hex())
+    os.mkdir(d, 0o700)
+    with open(os.path.join(d, "tmp.py"), "x") as f:
+        f.write("print(1)")
+    assert wipe.empty_dir(root, (), None) == []
+
+key = os.urandom(32)
+done = {"id": 1, "event": "done", "returncode": 0, "timed_out": False, "stdout": "42\n", "stderr": "",
+        "truncated": False, "elapsed": 0.01, "wall": 0.01, "leftovers": 0, "script_path": "/tmp/x/tmp.py",
+        "wipe_error": ""}
+steps = {
+    "fork + exit + wait (bare)": lambda: forked(lambda: None),
+    "fork + Landlock enter": lambda: forked(ll.enter),
+    "fork + seccomp load": lambda: forked(sc.load),
+    "fork + Landlock + seccomp": lambda: forked(lambda: (ll.enter(), sc.load())),
+    "cgroup CPU read (cpuacct.usage)": lambda: timed(lambda: zygote._group_cpu(cg)),
+    "scratch dir + script + wipe": lambda: timed(scratch_and_wipe),
+    "leftover scan (/proc children)": lambda: timed(lambda: zygote._live_descendants(0)),
+    "protocol: encode + decode a result": lambda: timed(lambda: protocol.decode(
+        key, b"z2h", 0, protocol.encode(key, b"z2h", 0, done)[:-1])),
+}
+out = {}
+for name, f in steps.items():
+    ns = sorted(f() for _ in range(300))
+    out[name] = (statistics.median(ns) / 1e6, ns[int(0.99 * (len(ns) - 1))] / 1e6)
+print(json.dumps(out))
+"""
+
+
+def profile() -> None:
+    """The per-snippet cost split (see the module docstring), measured on the host's kernel."""
+    import json
+
+    from numina_exp.sandbox import isolation as iso
+    with tempfile.TemporaryDirectory(prefix="numina-profile-") as d:
+        paths = iso.landlock_paths("process", sys.executable, d)
+        code = PROFILE.replace("SANDBOX", repr(str(iso.ZYGOTE.parent)))
+        r = subprocess.run([sys.executable, "-I", "-c", code, json.dumps(paths)], capture_output=True, text=True,
+                           timeout=600, env={"PATH": os.environ["PATH"], "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = json.loads(r.stdout)
+    print(f"per-snippet costs, 300 runs each, load average {os.getloadavg()[0]:.1f}\n")
+    print("| step | median ms | p99 ms |\n|---|---:|---:|")
+    for name, (med, p99) in rows.items():
+        print(f"| {name} | {med:.3f} | {p99:.3f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--isolation", default="bwrap")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--readme", action="store_true", help="add a row to the runs table in benchmarks/README.md")
     ap.add_argument("--label", default="", help="the row's first cell (what was measured)")
+    ap.add_argument("--profile", action="store_true", help="print the per-snippet cost split and exit")
     args = ap.parse_args()
+    if args.profile:
+        profile()
+        return
 
     with ThreadPoolExecutor(args.workers) as pool:
         base = measure(fresh_python, lambda cs: list(pool.map(fresh_python, cs)), SNIPPETS)
