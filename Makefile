@@ -10,7 +10,7 @@ export HF_HUB_DISABLE_TELEMETRY ?= 1
 export WANDB_MODE ?= offline
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 
-.PHONY: install lint test test-all demo demo-real bench clean
+.PHONY: install lint test test-all demo demo-real bench mutants clean
 
 install: $(STAMP)
 
@@ -56,6 +56,11 @@ test: lint
 # Everything, including tests marked slow.
 test-all: install
 	$(PY) -m pytest -q -m "slow or not slow"
+
+# Mutation testing, one module at a time in a copy of the checkout (outside CI: CPU heavy; docs/testing.md).
+# make mutants MODULES="decode/early_stop grading/vote"   (default: every module scripts/mutants.py lists)
+mutants: install
+	$(PY) scripts/mutants.py $(MODULES)
 
 demo: install
 	$(PY) -m numina_exp +experiment=demo scale=cpu
