@@ -18,15 +18,17 @@ register_configs()  # the schema is built from the declared methods before Hydra
 def main(cfg: DictConfig):
     from numina_exp.config import ConfigError
     from numina_exp.config.scaling import apply_scale
-    from numina_exp.models.hub import check_hub_available
     from numina_exp.core.rundir import RunError, prepare_run, resume_hint
+    from numina_exp.generate.backends import backend_class
     from numina_exp.methods._run import execute
     from numina_exp.methods._validate import deliberate_mixes, validate
+    from numina_exp.models.hub import check_hub_available
 
     try:
         changes = apply_scale(cfg)
         validate(cfg)
-        check_hub_available(cfg)  # offline and not cached: fail now, not minutes into the run
+        # offline and not cached: fail now, not minutes into the run
+        check_hub_available(cfg, backend_class(cfg.backend.name).loads_weights)
     except ConfigError as err:
         print(err, file=sys.stderr)
         sys.exit(2)

@@ -34,6 +34,9 @@ class Method:
     # scale=cpu caps of the method's own keys: config key -> a ScaleConfig field name, or a function
     # cfg -> cap (applied after the shared caps, listed in the scale banner like them)
     scale_caps: dict = field(default_factory=dict)
+    # cfg -> [(config key, model reference)] of the weights a run loads besides model.* and train.init_from
+    # (merge: its models and base model), so the offline hub check (models/hub.py) covers them
+    model_refs: Optional[Callable] = None
 
     def __post_init__(self):
         for kind in (*self.consumes, *self.produces):

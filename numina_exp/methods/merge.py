@@ -96,5 +96,6 @@ def run(cfg, run_dir) -> dict:
 METHOD = Method(
     name="merge", run=run, validate=validate, section="merge", schema=MergeConfig,
     consumes={"models": "merge.models"}, produces={"model": "final"},
+    model_refs=lambda cfg: [(f"merge.models[{i}]", r) for i, r in enumerate(cfg.merge.models)] + [("merge.base_model", cfg.merge.base_model)],
     doc="merge fine-tunes with mergekit (linear, slerp, task_arithmetic, ties, dare_ties, dare_linear, warp)",
 )

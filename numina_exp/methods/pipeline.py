@@ -32,10 +32,11 @@ from ..core.errors import ConfigError
 from ..core.io import atomic_write_json
 from ..core.planned import planned
 from ..core.registry import Method, methods
-from ..models.hub import check_hub_available
 from ..core.result_kind import ResultKind
 from ..core.rundir import check_same_inputs, config_hash, prepare_run
 from ..evaluate.claims import measure, parse_claims
+from ..generate.backends import backend_class
+from ..models.hub import check_hub_available
 from ..report import claims_table
 from ._run import RESULT, execute
 from ._validate import deliberate_mixes
@@ -236,7 +237,7 @@ def plan(cfg: DictConfig, run_dir: Path) -> list[Stage]:
         for stage in stages:
             validate_config(stage.cfg)
     for stage in stages:  # every stage's hub ids, before stage 1 runs (offline and not cached: a ConfigError now)
-        check_hub_available(stage.cfg)
+        check_hub_available(stage.cfg, backend_class(stage.cfg.backend.name).loads_weights)
     return stages
 
 

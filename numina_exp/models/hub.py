@@ -44,14 +44,15 @@ def cached(repo_id: str, kind: str) -> bool:
     return (prepared / repo_id.replace("/", "___")).is_dir()
 
 
-def hub_refs(cfg: DictConfig, needs) -> list[tuple[str, str, str]]:
+def hub_refs(cfg: DictConfig, needs, backend_loads_weights: bool = False, model_refs=None) -> list[tuple[str, str, str]]:
     """(config key, hub id, model|dataset) for every hub id a run of `cfg` loads (a method that needs
-    `needs`); local paths, tiny twins (scale=cpu), shipped samples and GGUF packages load none."""
+    `needs`; `backend_loads_weights`: its backend builds an engine from model.* here, the generate layer's
+    flag; `model_refs`: the method's own model inputs, Method.model_refs); local paths, tiny twins
+    (scale=cpu), shipped samples and GGUF packages load none."""
     tiny = bool(OmegaConf.select(cfg, "scale.tiny_model"))
     refs = []
     init_from = OmegaConf.select(cfg, "train.init_from")
-    backend = OmegaConf.select(cfg, "backend.name")
-    loads_model = "model" in needs or ("backend" in needs and backend in ("hf", "vllm"))
+    loads_model = "model" in needs or ("backend" in needs and backend_loads_weights)
     if loads_model and not tiny and not cfg.model.path and not init_from and not OmegaConf.select(cfg, "model.gguf.package"):
         if _is_hub_id(cfg.model.hub_id):
             refs.append(("model.hub_id", str(cfg.model.hub_id), "model"))
@@ -62,20 +63,20 @@ def hub_refs(cfg: DictConfig, needs) -> list[tuple[str, str, str]]:
             refs.append(("data.hub_id", str(cfg.data.hub_id), "dataset"))
     if "eval" in needs and not cfg.eval.path and not cfg.eval.suites and _is_hub_id(cfg.eval.hub_id):
         refs.append(("eval.hub_id", str(cfg.eval.hub_id), "dataset"))
-    merge = OmegaConf.select(cfg, "merge")
-    if cfg.method.name == "merge" and merge is not None and not tiny:
-        named = [(f"merge.models[{i}]", r) for i, r in enumerate(merge.models)] + [("merge.base_model", merge.base_model)]
+    if model_refs is not None and not tiny:
+        named = model_refs(cfg)
         refs += [(key, str(r), "model") for key, r in named if r and _is_hub_id(r)]
     return refs
 
 
-def check_hub_available(cfg: DictConfig) -> None:
+def check_hub_available(cfg: DictConfig, backend_loads_weights: bool = False) -> None:
     """ConfigError at the first hub id the run of `cfg` would load that is neither reachable (offline) nor
     cached. Called after validation, before the run starts (for a pipeline: for every stage up front)."""
     from ..core.registry import methods
 
     declared = methods().get(cfg.method.name)
-    for key, repo_id, kind in hub_refs(cfg, declared.needs if declared else ()):
+    for key, repo_id, kind in hub_refs(cfg, declared.needs if declared else (), backend_loads_weights,
+                                       declared.model_refs if declared else None):
         if offline(kind) and not cached(repo_id, kind):
             local = {"model.hub_id": "model.path", "data.hub_id": "data.path", "eval.hub_id": "eval.path"}.get(key, key)
             raise ConfigError(key, f"{repo_id} is a hub {kind} id, the hub is offline (HF_HUB_OFFLINE=1) and the local cache "
