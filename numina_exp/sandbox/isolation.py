@@ -40,8 +40,9 @@ NOT_GUARANTEED = {
     "bwrap": "safety from kernel exploits and CPU side channels, a CPU share; without a writable cgroup (non-root) "
              "memory is bounded per process (RLIMIT_AS: an unmapped memfd escapes it) and processes per user "
              "(RLIMIT_NPROC, not for root)",
-    "process": "a private /tmp (the scratch dir is in the host's), a total disk cap on it (max_file_mb is per file), "
-               "hidden host pids; plus everything bwrap does not guarantee",
+    "process": "a private /tmp (the scratch dir is in the host's /dev/shm, or its /tmp where /dev/shm is no tmpfs: "
+               "then no total disk cap, max_file_mb is per file), hidden host pids; plus everything bwrap does not "
+               "guarantee",
 }
 
 
@@ -232,7 +233,7 @@ def worker_launch(mode: str, python: str, settings: dict, tmpfs_mb: int,
         argv = bwrap_argv(shutil.which("bwrap"), tmpfs_mb, python=python) + [python, "-I", "-B", str(ZYGOTE),
                                                                               json.dumps(settings)]
         return argv, clean_env(token), None
-    host_dir = tempfile.mkdtemp(prefix=host_dir_prefix())
+    host_dir = tempfile.mkdtemp(prefix=host_dir_prefix(), dir=scratch_parent())
     settings = dict(settings, scratch_root=host_dir, wipe_dirs=[host_dir], mode="process", strict=True, pdeathsig=True,
                     landlock=landlock_paths(mode, python, host_dir))
     argv = [python, "-I", "-B", str(ZYGOTE), json.dumps(settings)]
@@ -247,11 +248,38 @@ def host_dir_prefix(pid: int | None = None) -> str:
     return f"numina-sandbox-{pid}.{_start_time(pid)}-"
 
 
+def scratch_parent() -> str:
+    """Where `process` workers put their scratch dirs: the host's /dev/shm when it is a writable tmpfs (a snippet's
+    files are memory, charged to the worker's memory cgroup, and the per-snippet mkdir/create/wipe costs 0.08 ms
+    there against 4 ms on this box's disk), else the temp dir."""
+    shm = "/dev/shm"
+    try:
+        if os.access(shm, os.W_OK | os.X_OK) and os.statvfs(shm).f_bsize and _is_tmpfs(shm):
+            return shm
+    except OSError:
+        pass
+    return tempfile.gettempdir()
+
+
+def _is_tmpfs(path: str) -> bool:
+    try:
+        with open("/proc/self/mounts") as f:
+            return any(line.split()[1:3] == [path, "tmpfs"] for line in f)
+    except OSError:
+        return False
+
+
 def sweep_host_dirs() -> int:
     """Remove the host scratch dirs of evaluators that died without cleaning up. Returns how many."""
+    removed = 0
+    for root in sorted({scratch_parent(), tempfile.gettempdir()}):
+        removed += _sweep_in(root)
+    return removed
+
+
+def _sweep_in(root: str) -> int:
     from .wipe import remove_path
     removed = 0
-    root = tempfile.gettempdir()
     try:
         names = os.listdir(root)
     except OSError:

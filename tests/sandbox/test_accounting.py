@@ -48,7 +48,8 @@ def test_cpu_of_every_descendant_counts(level):
         assert (r.status, r.stdout) == ("ok", "done\n"), (r.status, r.detail, r.stderr[-800:])
         # 3 CPU-s burnt by grandchildren on top of the first process's own (sleeping) wall time
         assert r.elapsed_s - r.wall_s > 2.6, (r.elapsed_s, r.wall_s)
-        assert r.leftovers == 1  # the intermediate, still alive when the snippet ended
+        # the intermediate, still alive when the snippet ended (and a burner still in its exit, at most)
+        assert 1 <= r.leftovers <= 3, r.leftovers
         assert_full_budgets(ex)
 
 

@@ -8,7 +8,7 @@ import sys
 import time
 
 from numina_exp.sandbox import Executor
-from numina_exp.sandbox.isolation import marked_pids
+from numina_exp.sandbox.isolation import marked_pids, scratch_parent
 
 from .conftest import FAST
 
@@ -27,7 +27,8 @@ def test_what_a_killed_evaluator_leaves_is_swept(level, repo_root):
                             stderr=subprocess.DEVNULL, cwd=repo_root)
     first, *tokens = proc.stdout.readline().split()
     assert first == "2" and len(tokens) == 2
-    host_dirs = {p for p in glob.glob("/tmp/numina-sandbox-*") if p.split("-")[2].startswith(f"{proc.pid}.")}
+    host_dirs = {p for p in glob.glob(os.path.join(scratch_parent(), "numina-sandbox-*"))
+                 if os.path.basename(p).split("-")[2].startswith(f"{proc.pid}.")}
     assert len(host_dirs) == (2 if level == "process" else 0)
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from numina_exp.sandbox import Executor
+from numina_exp.sandbox.isolation import scratch_parent
 
 from .conftest import BUDGETS, HONEST, all_marked, zygote_pid
 
@@ -47,7 +48,7 @@ HONEST_SEES_NOTHING = (
 
 
 def _host_dirs() -> set:
-    return set(glob.glob("/tmp/numina-sandbox-*"))
+    return set(glob.glob(os.path.join(scratch_parent(), "numina-sandbox-*")))
 
 
 def test_nothing_a_snippet_leaves_survives_the_wipe(level):
