@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Optional
 
 from ..core.io import append_jsonl, atomic_write_jsonl, read_jsonl
 
@@ -48,26 +48,6 @@ def instruction_for(template: str, problem: str) -> str:
 
 
 # --- one attempt's copies -------------------------------------------------------------------------------
-def copy_texts(result: dict, segments: Iterable[dict]) -> dict[int, str]:
-    """Each copy's final text (what followed the prompt at its end), rebuilt from its logged segments:
-    generated text, then for an executed step the output block the decoder appended; a restart empties it."""
-    by_key = {(int(s["copy"]), int(s["step"])): s for s in segments}
-    out = {}
-    for c in result["copies"]:
-        text = ""
-        for ev in c["history"]:
-            seg = by_key.get((int(c["copy"]), int(ev["step"])))
-            if seg is None:
-                continue
-            text += seg["text"]
-            if seg.get("exec"):
-                text += f"{seg['exec']['feedback']}\n```"
-            if ev["event"] == "restart":
-                text = ""
-        out[int(c["copy"])] = text
-    return out
-
-
 def outcome(copy: dict, grade: Callable[[str, str], bool], reference: str) -> str:
     """`correct` or one of REASONS for a copy of a decoder result (ProblemResult.to_json()["copies"][i])."""
     history = copy.get("history") or []

@@ -31,10 +31,11 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 from numina_exp.core.io import append_jsonl, atomic_write_jsonl, read_jsonl_torn
-from numina_exp.generate.log import GenerationLog
+from numina_exp.generate.capture import CopyCapture, copy_texts
+from numina_exp.grading.gold import gold_answer, problem_text, reference_solution
 
 from .store import prune_generation_log
 
@@ -45,29 +46,12 @@ REFERENCE_RULES = ("never", "all_wrong", "always")
 SAMPLES, STATS, GENERATIONS = "samples.jsonl", "samples_stats.json", "generations.jsonl"
 
 
-def gold_answer(row: dict) -> Optional[str]:
-    """The gold answer: an explicit `answer` column, else the last \\boxed{} of the reference solution."""
-    from numina_exp.grading import last_boxed
-
-    if row.get("answer") not in (None, ""):
-        return str(row["answer"])
-    solution = reference_solution(row)
-    boxed = last_boxed(solution) if solution else None
-    return boxed.strip() if boxed and boxed.strip() else None
-
-
-def reference_solution(row: dict) -> Optional[str]:
-    if row.get("solution"):
-        return row["solution"]
-    return next((m["content"] for m in reversed(row.get("messages") or []) if m.get("role") == "assistant"), None)
-
-
 def prompt_rows(rows: list[dict], id_prefix: str = "row") -> tuple[list[dict], int]:
     """Dataset rows -> problems {id, problem, answer, solution} with a gradable gold; and how many were skipped."""
     out, skipped = [], 0
     for i, row in enumerate(rows):
         gold = gold_answer(row)
-        problem = row.get("problem") or next((m["content"] for m in row.get("messages") or [] if m.get("role") == "user"), None)
+        problem = problem_text(row)
         if gold is None or not problem:
             skipped += 1
             continue
@@ -80,46 +64,6 @@ def split_of(problem_id: str, heldout_fraction: float) -> str:
     """`heldout` for a fixed share of problems: a hash of the id, so it survives resume and re-runs."""
     h = int(hashlib.sha256(f"heldout|{problem_id}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
     return "heldout" if h < heldout_fraction else "train"
-
-
-def copy_texts(copies: list[dict], records: dict) -> dict[int, str]:
-    """Rebuild each copy's text (after the prompt) from its history and the logged segments
-    {(copy, step): record}: generations appended, executed outputs fed back as the decoder fed them
-    (`feedback` + closing fence), a restart discarding everything before it. A copy whose last event
-    was a restart (nothing left) keeps its last attempt - the text that was thrown away - so an
-    undesirable row shows what the model wrote, not an empty string."""
-    texts = {}
-    for c in copies:
-        text, last_attempt = "", ""
-        for ev in c.get("history") or []:
-            rec = records.get((int(c["copy"]), int(ev["step"])))
-            if ev.get("event") == "restart":
-                last_attempt = text + (rec["text"] if rec else "")
-                text = ""
-                continue
-            if rec is None:  # an execution cancelled by early stop: the segment was never logged
-                continue
-            text += rec["text"]
-            if rec.get("exec"):
-                text += f"{rec['exec']['feedback']}\n```"
-        texts[int(c["copy"])] = text or last_attempt
-    return texts
-
-
-class _KeepingLog(GenerationLog):
-    """The decoder's generation log that also keeps the current problem's segments in memory."""
-
-    def __init__(self, path):
-        super().__init__(path)
-        self.segments: dict[str, dict] = {}
-
-    def append(self, problem_id, copy, step, text, num_tokens, finish_reason, exec=None):
-        super().append(problem_id, copy, step, text, num_tokens, finish_reason, exec)
-        self.segments.setdefault(str(problem_id), {})[(int(copy), int(step))] = {
-            "text": text, "exec": None if exec is None else {"status": exec["status"], "feedback": exec["feedback"]}}
-
-    def pop(self, problem_id: str) -> dict:
-        return self.segments.pop(str(problem_id), {})
 
 
 def label_rows(result: dict, problem: dict, prompt: str, texts: dict[int, str], grade: Callable,
@@ -183,7 +127,7 @@ def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int,
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(problems), initial=len(problems) - len(todo), desc="sampling", unit="problem", dynamic_ncols=True)
-    gen_log = _KeepingLog(gen_path)
+    gen_log = CopyCapture(gen_path)
     try:
         for result in (decoder.decode(todo, seed=seed, gen_log=gen_log) if todo else []):
             res = result.to_json() if hasattr(result, "to_json") else dict(result)

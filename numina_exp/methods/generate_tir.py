@@ -27,7 +27,6 @@ from ..config.eval import AnswerKind
 from ..core.errors import ConfigError
 from ..core.registry import Method
 from ..decode import Decoder
-from ..generate.log import GenerationLog
 
 log = logging.getLogger("numina_exp")
 
@@ -87,29 +86,6 @@ def validate(cfg) -> None:
 
 
 # --- inputs --------------------------------------------------------------------------------------------
-def _reference(row: dict) -> Optional[str]:
-    from ..grading import extract_gsm8k, last_boxed
-
-    ans = row.get("answer")
-    if ans is not None and str(ans).strip():
-        return str(int(ans)) if isinstance(ans, float) and ans.is_integer() else str(ans).strip()
-    sol = row.get("solution")
-    if not sol and row.get("messages"):
-        sol = next((m["content"] for m in reversed(row["messages"]) if m.get("role") == "assistant"), None)
-    if not sol:
-        return None
-    if "####" in sol:
-        return extract_gsm8k(sol)
-    return last_boxed(sol)
-
-
-def _problem_text(row: dict) -> Optional[str]:
-    p = row.get("problem") or row.get("question")
-    if not p and row.get("messages"):
-        p = next((m["content"] for m in row["messages"] if m.get("role") == "user"), None)
-    return str(p) if p else None
-
-
 def source_rows(cfg) -> tuple[list[dict], str]:
     """(rows, source name): generate_tir.source, else the data= group (its shipped sample at scale=cpu)."""
     from ..data.decontaminate import read_rows
@@ -162,9 +138,11 @@ def teacher_name(cfg, backend) -> str:
 
 # --- the run ---------------------------------------------------------------------------------------------
 def run(cfg, run_dir) -> dict:
-    from ..data.tir_generation import Journal, copy_texts, outcome, prune_log, stats, tir_row, yield_table
+    from ..data.tir_generation import Journal, outcome, prune_log, stats, tir_row, yield_table
+    from ..generate.capture import CopyCapture, copy_texts
     from ..generate.openai import EndpointError
     from ..grading import is_equivalent
+    from ..grading.gold import gold_answer, problem_text
 
     g = cfg.generate_tir
     run_dir = Path(run_dir)
@@ -183,7 +161,7 @@ def run(cfg, run_dir) -> dict:
 
     todo, skipped = [], {"no_problem": 0, "no_reference": 0}
     for i, row in enumerate(rows):
-        problem, reference = _problem_text(row), _reference(row)
+        problem, reference = problem_text(row), gold_answer(row)
         if problem is None or reference is None:
             skipped["no_problem" if problem is None else "no_reference"] += 1
             continue
@@ -213,7 +191,7 @@ def run(cfg, run_dir) -> dict:
             prompt = render(problem)
             while not done:
                 seed = int(cfg.seed) + attempt
-                capture = _Capture(gen_log)
+                capture = CopyCapture(gen_log)
                 usage = decoder.backend.usage
                 before = dict(usage) if usage is not None else None
                 try:
@@ -226,7 +204,7 @@ def run(cfg, run_dir) -> dict:
                         f.write(json.dumps({"id": pid, "attempt": attempt, "reason": err.reason, "error": str(err)}) + "\n")
                     log.warning("generate_tir: %s attempt %d failed at the endpoint (%s); a resume retries it", pid, attempt, err.reason)
                     break
-                texts = copy_texts(result, capture.records)
+                texts = copy_texts(result["copies"], capture.pop(f"{pid}#a{attempt}"))
                 outs = {str(c["copy"]): outcome(c, grade, reference) for c in result["copies"]}
                 line = {"id": pid, "attempt": attempt, "seed": seed, "source": src, "source_row": i,
                         "outcomes": dict(sorted(Counter(outs.values()).items())),
@@ -266,18 +244,6 @@ class _TIRDecoder(Decoder):
 
     def prompt(self, problem: dict) -> str:
         return problem["prompt"]
-
-
-class _Capture(GenerationLog):
-    """A generation log that also keeps this attempt's segments in memory (to rebuild each copy's text)."""
-
-    def __init__(self, path):
-        super().__init__(path)
-        self.records: list[dict] = []
-
-    def append(self, problem_id, copy, step, text, num_tokens, finish_reason, exec=None):
-        super().append(problem_id, copy, step, text, num_tokens, finish_reason, exec)
-        self.records.append({"copy": copy, "step": step, "text": text, "exec": exec})
 
 
 METHOD = Method(

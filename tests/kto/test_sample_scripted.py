@@ -105,7 +105,7 @@ def test_reference_solution_joins_where_no_copy_was_right(tmp_path):
 
 
 def test_a_copy_ending_on_a_restart_keeps_its_last_attempt():
-    from numina_exp.evaluate.sampling import copy_texts
+    from numina_exp.generate.capture import copy_texts
 
     history = [{"step": 0, "event": "restart"}, {"step": 1, "event": "execute"}, {"step": 2, "event": "restart"}]
     records = {(0, 0): {"text": "no code", "exec": None}, (0, 1): {"text": code(), "exec": {"status": "ok", "feedback": "42"}},
