@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 MODULES = {
     "decode/sc_tir_rules": ["tests/decode/test_sc_tir_numina.py", "tests/decode/test_notebook_rules_by_default.py"],
     "grading/vote": ["tests/grading/test_vote.py", "tests/properties/test_grading_properties.py"],
-    "train/kto_data": ["tests/kto/test_kto_pieces.py"],
+    "methods/kto": ["tests/kto/test_kto_pieces.py", "tests/kto/test_kto_weights_and_logps.py"],  # KTO data/weights
     "decode/early_stop": ["tests/decode/test_early_stop.py", "tests/decode/test_early_stop_adaptive.py",
                           "tests/decode/test_early_stop_math_and_posterior.py",
                           "tests/properties/test_early_stop_properties.py"],
