@@ -13,6 +13,7 @@ across zero agrees, one on either side disagrees)."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,7 +120,7 @@ def parse_claims(specs) -> list[Claim]:
     out, seen = [], set()
     for i, spec in enumerate(specs or []):
         key = f"pipeline.claims[{i}]"
-        if not isinstance(spec, dict):
+        if not isinstance(spec, Mapping):
             raise ConfigError(key, f"expected a mapping, got {spec!r}", "use {id, claim, baseline, treatment, expect}")
         missing = [k for k in ("id", "claim", "baseline", "treatment", "expect") if k not in spec]
         unknown = sorted(set(spec) - {"id", "claim", "baseline", "treatment", "expect", "row"})

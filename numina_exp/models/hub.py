@@ -14,6 +14,7 @@ from pathlib import Path
 from omegaconf import DictConfig, OmegaConf
 
 from ..core.errors import ConfigError
+from .gguf import shipped_gguf
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _TRUE = {"1", "on", "yes", "true"}
@@ -65,7 +66,8 @@ def hub_refs(cfg: DictConfig, needs, backend_loads_weights: bool = False, model_
         refs.append(("eval.hub_id", str(cfg.eval.hub_id), "dataset"))
     if model_refs is not None and not tiny:
         named = model_refs(cfg)
-        refs += [(key, str(r), "model") for key, r in named if r and _is_hub_id(r)]
+        # a hub id whose weights ship as a GGUF in a package (SmolLM2) is resolved from the package
+        refs += [(key, str(r), "model") for key, r in named if r and _is_hub_id(r) and not shipped_gguf(str(r))]
     return refs
 
 

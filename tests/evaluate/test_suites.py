@@ -8,6 +8,7 @@ from numina_exp.evaluate import SuiteError, load_suite, suite_config, suite_name
 COUNTS = {"amc": 83, "aime": 60, "math_l4": 754, "math_l5": 721, "gsm8k": 1319, "math": 5000, "amc23": 40}
 COUNTS["aimo_val"] = COUNTS["amc"] + COUNTS["aime"] + COUNTS["math_l4"] + COUNTS["math_l5"]
 COUNTS["kaggle_sim"] = COUNTS["amc"] + COUNTS["aime"]
+COUNTS.update(mini_aimo=120, mini_aimo_val=96, mini_aimo_heldout=30)  # docs/mini_aimo.md
 
 
 @pytest.mark.parametrize("name", [n for n in suite_names() if n != "jsonl"])
