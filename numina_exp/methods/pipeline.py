@@ -255,6 +255,7 @@ def run(cfg: DictConfig, run_dir: Path):
         table = _write_claims(cfg, stages, summary, run_dir)
         print(table.read_text() if table else "pipeline.report_only: this pipeline has no claims", flush=True)
         return summary
+    table = None
     for stage in stages:
         stage_dir = run_dir / f"{stage.index}_{stage.name}"
         state = previous_state(stage, stage_dir)
@@ -276,9 +277,8 @@ def run(cfg: DictConfig, run_dir: Path):
                         "model_out": outputs.get("model") if outputs.get("model") and Path(outputs["model"]).exists() else None,
                         "result": result if isinstance(result, (dict, list, str, int, float)) else None})
         atomic_write_json(run_dir / "pipeline.json", summary)
-        _write_claims(cfg, stages, summary, run_dir)
+        table = _write_claims(cfg, stages, summary, run_dir)  # after every stage: a long run's table grows as it goes
     print_summary(summary, run_dir)
-    table = _write_claims(cfg, stages, summary, run_dir)
     if table:
         print(f"\n{table.read_text()}-> {table}", flush=True)
     evals = [e["run_dir"] for e in summary if _kind(e) == ResultKind.evaluation]
