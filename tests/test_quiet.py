@@ -12,8 +12,8 @@ PARENT = ("import subprocess, sys; from numina_exp.core.quiet import quiet; quie
           f"subprocess.run([sys.executable, '-c', {CHILD!r}])")
 
 
-def _grandchild_output(verbose: bool) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONWARNINGS", "NUMINA_EXP_VERBOSE")}
+def _grandchild_output(verbose: bool, keep=()) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONWARNINGS", "NUMINA_EXP_VERBOSE"} - set(keep)}
     proc = subprocess.run([sys.executable, "-c", PARENT.format(verbose=verbose)], capture_output=True, text=True,
                           env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -24,6 +24,18 @@ def test_a_child_interpreter_is_quiet_and_verbose_shows_everything():
     quiet = _grandchild_output(False)
     assert "kernel noise" not in quiet and "FutureWarning" not in quiet and "our line" in quiet
     loud = _grandchild_output(True)
+    assert "kernel noise" in loud and "FutureWarning" in loud and "our line" in loud
+
+
+def test_verbose_wins_over_a_parent_that_quieted_its_children(monkeypatch):
+    """As inside pytest or a pipeline: an earlier quiet() left SITE_DIR on PYTHONPATH and our PYTHONWARNINGS
+    in the environment; a verbose process started from there must still show everything to its children."""
+    from numina_exp.core import quiet as q
+
+    monkeypatch.setenv("PYTHONPATH", str(q.SITE_DIR))
+    monkeypatch.setenv("PYTHONWARNINGS", q.pythonwarnings())
+    monkeypatch.delenv(q.VERBOSE_ENV, raising=False)
+    loud = _grandchild_output(True, keep=("PYTHONPATH", "PYTHONWARNINGS"))
     assert "kernel noise" in loud and "FutureWarning" in loud and "our line" in loud
 
 

@@ -78,6 +78,7 @@ def quiet(verbose: bool = False) -> None:
     """Apply the filters (idempotent). verbose=True leaves every library line on, here and in children."""
     if verbose or is_verbose():
         os.environ[VERBOSE_ENV] = "1"
+        _undo()
         return
     for key, (value, _) in ENV.items():
         os.environ.setdefault(key, value)
@@ -100,3 +101,19 @@ def quiet(verbose: bool = False) -> None:
 class _ErrorsOnly(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return record.levelno >= logging.ERROR
+
+
+def _undo() -> None:
+    """Verbose inside a quieted process (a parent's quiet() reached it through PYTHONPATH's sitecustomize and
+    PYTHONWARNINGS): take our filters out of what children inherit, and give the library loggers back their
+    levels, so that verbose shows everything however the process was started."""
+    ours = set(pythonwarnings().split(","))
+    kept = [w for w in os.environ.get("PYTHONWARNINGS", "").split(",") if w and w not in ours]
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != str(SITE_DIR)]
+    for key, values, sep in (("PYTHONWARNINGS", kept, ","), ("PYTHONPATH", paths, os.pathsep)):
+        if values:
+            os.environ[key] = sep.join(values)
+        else:
+            os.environ.pop(key, None)
+    for name in LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET)
