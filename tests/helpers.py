@@ -59,3 +59,25 @@ def strip_timing(obj):
     if isinstance(obj, list):
         return [strip_timing(v) for v in obj]
     return obj
+
+
+def install_wheel(tmp: Path) -> tuple[Path, Path, Path]:
+    """Build the wheel of this checkout and install it into a fresh venv under `tmp`, outside the checkout; the
+    project venv's site-packages supply the dependencies through a .pth (its editable finder is not processed that
+    way), without network. Returns (venv python, its site-packages, the wheel)."""
+    import site
+
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
+                            "-w", str(tmp / "dist"), str(REPO)], capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-3000:]
+    wheel = next((tmp / "dist").glob("numina_exp-*.whl"))
+    venv = tmp / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    py = venv / "bin" / "python"
+    target = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 capture_output=True, text=True, check=True).stdout.strip())
+    (target / "zz_project_deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target),
+                           str(wheel)], capture_output=True, text=True, timeout=600)
+    assert inst.returncode == 0, inst.stderr[-3000:]
+    return py, target, wheel

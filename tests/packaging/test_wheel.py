@@ -2,40 +2,22 @@
 checkout (reusing the project venv's site-packages for the dependencies, without network), and run the
 CLI from a directory that is not the repository."""
 import os
-import site
 import subprocess
-import sys
 import zipfile
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
+from helpers import install_wheel
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wheel")
-    wheels = tmp / "dist"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                            "-w", str(wheels), str(REPO)], capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr[-3000:]
-    wheel = next(wheels.glob("numina_exp-*.whl"))
+    py, target, wheel = install_wheel(tmp)
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ["numina_exp/conf/config.yaml", "numina_exp/conf/experiment/stage1_cot.yaml",
                    "numina_exp/launch_templates/zero3.yaml", "numina_exp/train/__init__.py", "numina_exp/generate/vllm.py",
                    "numina_exp/methods/sft.py", "numina_exp/data/suites/amc.jsonl", "numina_exp/data/samples/cot_sample.jsonl"]:
         assert needed in names, f"the wheel lacks {needed}"
-    venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    py = venv / "bin" / "python"
-    target = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                 capture_output=True, text=True, check=True).stdout.strip())
-    # the dependencies come from the project venv; its editable finder (.pth) is not processed this way
-    (target / "zz_project_deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target),
-                           str(wheel)], capture_output=True, text=True, timeout=600)
-    assert inst.returncode == 0, inst.stderr[-3000:]
     work = tmp / "elsewhere"
     work.mkdir()
     return py, work, target

@@ -5,16 +5,12 @@ interpreter needs is readable now: the package is cut out of the read set (bwrap
 Landlock: the install granted piece by piece around it) with numina_exp/sandbox, the zygote's own code, let back."""
 import json
 import os
-import site
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from helpers import install_wheel
 
 from .conftest import require_level
-
-REPO = Path(__file__).resolve().parents[2]
 
 PROBE = r"""
 import ctypes, glob, json, os
@@ -43,21 +39,8 @@ print(json.dumps({"status": r.status, "stdout": r.stdout, "stderr": r.stderr[-15
 @pytest.fixture(scope="module")
 def wheel_install(tmp_path_factory):
     """The wheel built from this checkout, installed into a fresh venv outside it (the project venv's site-packages
-    supplies the dependencies through a .pth, without its editable finder), as tests/packaging does."""
-    tmp = tmp_path_factory.mktemp("wheel_sandbox")
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-                            "-w", str(tmp / "dist"), str(REPO)], capture_output=True, text=True, timeout=600)
-    assert build.returncode == 0, build.stderr[-3000:]
-    venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    py = venv / "bin" / "python"
-    target = Path(subprocess.run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                 capture_output=True, text=True, check=True).stdout.strip())
-    (target / "zz_project_deps.pth").write_text("\n".join(site.getsitepackages()) + "\n")
-    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", str(target),
-                           str(next((tmp / "dist").glob("numina_exp-*.whl")))], capture_output=True, text=True,
-                          timeout=600)
-    assert inst.returncode == 0, inst.stderr[-3000:]
+    supplies the dependencies), as tests/packaging does."""
+    py, target, _ = install_wheel(tmp_path_factory.mktemp("wheel_sandbox"))
     assert (target / "numina_exp" / "data" / "suites" / "amc.jsonl").is_file()
     return py, target
 
