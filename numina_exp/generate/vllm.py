@@ -14,7 +14,8 @@
 
 
 On CPU, environment defaults (only where unset): VLLM_CPU_KVCACHE_SPACE=backend.cpu_kvcache_gb,
-VLLM_CPU_OMP_THREADS_BIND=0 (one core per OMP thread from 0), VLLM_CACHE_ROOT under the cache dir.
+VLLM_CPU_OMP_THREADS_BIND=one OMP thread per core this process may run on (OMP_NUM_THREADS of them where
+set: the tests pin 1), VLLM_CACHE_ROOT under the cache dir.
 Set VLLM_ENABLE_V1_MULTIPROCESSING=0 for a ~4 s engine start (tests do).
 """
 from __future__ import annotations
@@ -35,10 +36,18 @@ def _cuda_available() -> bool:
         return False
 
 
+def omp_bind(env: dict, allowed: set[int]) -> str:
+    """VLLM_CPU_OMP_THREADS_BIND for this process: OMP_NUM_THREADS threads where set, else one per allowed
+    CPU (a default of one thread left a 2-core box's evaluation on one core while training used both),
+    pinned to CPUs this process may actually use (a cpuset need not start at 0)."""
+    cpus = sorted(allowed)
+    want = int(env.get("OMP_NUM_THREADS") or len(cpus))
+    return ",".join(str(c) for c in cpus[:max(1, want)])
+
+
 def _cpu_env(cfg) -> None:
     os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", str(int(cfg.backend.cpu_kvcache_gb)))
-    threads = int(os.environ.get("OMP_NUM_THREADS", "1") or 1)
-    os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", "0" if threads <= 1 else f"0-{threads - 1}")
+    os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", omp_bind(dict(os.environ), os.sched_getaffinity(0)))
     from numina_exp.models.tokenizer import cache_root
     os.environ.setdefault("VLLM_CACHE_ROOT", str(cache_root() / "vllm"))
 
