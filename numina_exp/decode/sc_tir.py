@@ -327,7 +327,8 @@ def _run_pipelined(dec, queue: Window, k: int) -> Iterator[_Problem]:
                     del live[pid]
                     streamer.cancel(pid)
                     for f in [f for f, (q, _) in futures.items() if q is p]:
-                        futures.pop(f).cancel()
+                        del futures[f]
+                        f.cancel()  # a run already started finishes on its worker; its result is dropped
                     p.finish()
                     yield p
             admit()

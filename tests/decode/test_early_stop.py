@@ -222,3 +222,41 @@ def test_decoder_tie_with_the_remaining_copies(tie_break, expect_stop):
     full, early = _full_and_early(script, 6, 3, [f"decoding.tie_break={tie_break}"])
     assert early.answer == full.answer == (5 if tie_break == "first_seen" else 3)
     assert early.early_stopped == expect_stop
+
+
+class _SlowExecutor(FakeExecutor):
+    """Executions run on a thread and take `delay` seconds: a copy's code can still be running when its
+    problem is decided (FakeExecutor's futures are done when returned, so the stop never met one)."""
+
+    def __init__(self, delay: float = 0.5):
+        super().__init__()
+        from concurrent.futures import ThreadPoolExecutor
+        self.pool = ThreadPoolExecutor(2)
+        self.delay = delay
+
+    def submit(self, c):
+        import time
+
+        def slow():
+            time.sleep(self.delay)
+            return self._one(c)
+        return self.pool.submit(slow)
+
+
+def test_pipelined_stop_while_a_copy_still_executes_cancels_its_run():
+    """Two copies answer 7 at once; the third is still running code, and one vote cannot overtake two: the
+    problem stops with that execution outstanding (the first mini_paper run with lossless early stop died
+    here: the stop cancelled the copy's (problem, copy) entry instead of its future)."""
+    pid = "q"
+    recs = [{"problem_id": pid, "copy": c, "step": 0, "text": SELF % "7", "num_tokens": 10, "finish_reason": "eos"}
+            for c in (0, 1)]
+    recs += [{"problem_id": pid, "copy": 2, "step": s, "text": t, "num_tokens": 10, "finish_reason": r}
+             for s, (t, r) in enumerate([(code("print(1)"), "stop"), (final("3"), "eos")])]
+    problems = [{"id": pid, "problem": "Scripted problem?"}]
+    ex = _SlowExecutor()
+    dec = make_decoder(_cfg(3, 2, ["decoding.pipelining=true", "decoding.early_stop=lossless", "decoding.finish_on_answer=true"]),
+                       backend=RecordingReplay(recs), executor=ex)
+    (res,) = list(dec.decode(problems, seed=0))
+    ex.pool.shutdown(wait=True)
+    assert res.answer == 7 and res.early_stopped and res.votes == {7: 2}
+    assert ex.calls == ["print(1)"]  # the code was running when the stop came
