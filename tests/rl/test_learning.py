@@ -17,7 +17,8 @@ def _learns(method: str, tmp_path):
     q = m["reward"]
     assert q["steps"] == TOY["max_steps"]
     assert q["last_quarter"] > q["first_quarter"], q
-    assert m["rewards"]["toy_digits"] == q  # one function with weight 1: the shaped reward is that function
+    # toy_digits at weight 1, executes at 0: the shaped reward is toy_digits (up to float32 rounding of the sum)
+    assert m["rewards"]["toy_digits"] == pytest.approx(q, rel=1e-6)
     assert (tmp_path / method / "final" / "config.json").exists()
     assert (tmp_path / method / "rl_curves.png").exists()
     lines = check_step_lines(m["log_history"], sandbox=True)
