@@ -72,6 +72,7 @@ def test_rloo_zero3_two_cpu_processes(tmp_path):
     run_cli(["+experiment=rloo_from_rl", *SMALL, "train.max_steps=2", "distributed=zero3", "launch.processes=2"], tmp_path)
     m = metrics(tmp_path)
     assert m["world_size"] == 2 and m["global_step"] == 2
+    check_step_lines(m["log_history"], sandbox=True)  # log_metric's shares, averaged over both processes
     from transformers import AutoModelForCausalLM
     model = AutoModelForCausalLM.from_pretrained(str(tmp_path / "final"))
     assert all(p.numel() > 0 for p in model.parameters())  # gathered, not ZeRO-3 partitions
