@@ -104,8 +104,11 @@ class CodeRewards:
     """The configured reward functions as TRL callables, sharing one sandbox batch per step.
 
     rewards = CodeRewards({"code_block": 0.1, "executes": 0.2, "correct": 1.0}, sandbox_cfg)
-    trainer = RLOOTrainer(..., reward_funcs=rewards.functions(), args=RLOOConfig(reward_weights=rewards.weights()))
-    rewards.attach(trainer)   # sandbox statuses and reward time go into the trainer's logs
+    trainer = timed(RLOOTrainer, rewards)(..., reward_funcs=rewards.functions(),
+                                          args=RLOOConfig(reward_weights=rewards.weights()))
+
+    Each log line gets sandbox/<status> (through the `log_metric` callable TRL hands every reward
+    function) and time/* (the `timed` trainer's `log`); nothing reads or writes the trainer's privates.
     """
 
     def __init__(self, weights: dict, sandbox: dict | None = None, answer_kind: str = "math", grade_timeout_s: float = 5.0):
@@ -122,7 +125,6 @@ class CodeRewards:
         self._executor = None
         self._key = None
         self._scored: Scored | None = None
-        self._trainer = None
         # totals over the run (and since the last step boundary, for the per-step share)
         self.status_counts: Counter = Counter()
         self.reward_s = 0.0
@@ -140,11 +142,12 @@ class CodeRewards:
     def _make(self, name: str) -> Callable:
         fn, needs_exec = REWARDS[name]
 
-        def reward(prompts=None, completions=None, answer=None, exec_status=None, exec_output=None, **_):
+        def reward(prompts=None, completions=None, answer=None, exec_status=None, exec_output=None, log_metric=None, **_):
             t0 = time.perf_counter()
             try:
                 texts = [_as_text(c) for c in completions]
-                scored = self.score(texts, answer, exec_status, exec_output, execute=needs_exec, batch=id(completions))
+                scored = self.score(texts, answer, exec_status, exec_output, execute=needs_exec, batch=id(completions),
+                                    log_metric=log_metric)
                 return [float(v) for v in fn(scored, self)]
             finally:
                 self.reward_s += time.perf_counter() - t0
@@ -152,16 +155,13 @@ class CodeRewards:
         reward.__name__ = name  # TRL logs rewards/<__name__>/mean and /std
         return reward
 
-    def attach(self, trainer) -> None:
-        """Log sandbox statuses and the share of step time spent in rewards / executing code."""
-        self._trainer = trainer
-        trainer.add_callback(_step_timing(self))
-
     # ---------------------------------------------------------------- scoring
     def score(self, texts: list[str], golds=None, exec_status=None, exec_output=None, execute: bool = True,
-              batch=None) -> Scored:
+              batch=None, log_metric=None) -> Scored:
         """The step's Scored, computed once per batch (TRL calls each function in turn with the same list;
-        `batch` tells two steps with identical completions apart)."""
+        `batch` tells two steps with identical completions apart). `log_metric(name, value)`: TRL's public
+        reward-function hook (RLOO/GRPO, TRL 1.16), which averages a value over the log interval and the
+        processes into the log line; the batch's status shares go there once, when it is executed."""
         key = (batch, tuple(texts), tuple(golds or ()))
         if self._key != key:
             self._key = key
@@ -176,7 +176,8 @@ class CodeRewards:
             else:
                 s.status, s.output = self._execute(s.texts)
             self.status_counts.update(s.status)
-            self._log_statuses(s.status)
+            if log_metric is not None:
+                log_statuses(s.status, log_metric)
         return s
 
     def _execute(self, texts: list[str]) -> tuple[list[str], list[str]]:
@@ -234,14 +235,6 @@ class CodeRewards:
                 self._executor = None
 
     # ---------------------------------------------------------------- logging
-    def _log_statuses(self, statuses: list[str]) -> None:
-        metrics = _trainer_metrics(self._trainer)
-        if metrics is None:
-            return
-        counts = Counter(statuses)
-        for st in sorted(set(counts) | {"ok", "error", "timeout", NO_CODE}):
-            metrics[f"sandbox/{st}"].append(counts.get(st, 0) / max(len(statuses), 1))
-
     def summary(self, train_seconds: float) -> dict:
         return {"sandbox_statuses": dict(self.status_counts), "reward_seconds": self.reward_s,
                 "exec_seconds": self.exec_s, "reward_time_share": self.reward_s / max(train_seconds, 1e-9),
@@ -257,30 +250,52 @@ def _as_text(completion) -> str:
     return str(completion)
 
 
-def _trainer_metrics(trainer):
-    """RLOOTrainer/GRPOTrainer average `_metrics[mode][key]` into each log line (TRL 1.16)."""
-    metrics = getattr(trainer, "_metrics", None)
-    return metrics["train"] if metrics is not None else None
+def log_statuses(statuses: list[str], log_metric: Callable[[str, float], None]) -> None:
+    """The share of a batch's completions per sandbox status, as sandbox/<status> (the usual four always)."""
+    counts = Counter(statuses)
+    for st in sorted(set(counts) | {"ok", "error", "timeout", NO_CODE}):
+        log_metric(f"sandbox/{st}", counts.get(st, 0) / max(len(statuses), 1))
 
 
-def _step_timing(rewards: CodeRewards):
-    """A TrainerCallback (built here: importing this module stays free of transformers): per optimizer step,
-    the share of its wall time spent in reward functions and in the sandbox, into the trainer's logs."""
+def timed(trainer_cls: type, rewards: CodeRewards) -> type:
+    """`trainer_cls` whose log lines carry, per optimizer step averaged over the log interval, the share of
+    its wall time spent in reward functions (time/reward_share) and in the sandbox (time/exec_share), and
+    its length (time/step_s). A callback times the steps; `log` is transformers' documented override
+    point ("subclass and override this method to inject custom behavior"), and it is where the values
+    must go in: callbacks' on_log runs after the line reached log_history and the trackers. Built on use:
+    importing this module stays free of transformers."""
     from transformers import TrainerCallback
 
     class StepTiming(TrainerCallback):
         def __init__(self):
-            self._t0 = self._reward0 = self._exec0 = 0.0
+            self.t0 = self.reward0 = self.exec0 = 0.0
+            self.steps: list[tuple[float, float, float]] = []  # since the last log line
 
         def on_step_begin(self, args, state, control, **kw):
-            self._t0, self._reward0, self._exec0 = time.perf_counter(), rewards.reward_s, rewards.exec_s
+            self.t0, self.reward0, self.exec0 = time.perf_counter(), rewards.reward_s, rewards.exec_s
 
         def on_step_end(self, args, state, control, **kw):
-            wall = max(time.perf_counter() - self._t0, 1e-9)
-            metrics = _trainer_metrics(rewards._trainer)
-            if metrics is not None:
-                metrics["time/reward_share"].append((rewards.reward_s - self._reward0) / wall)
-                metrics["time/exec_share"].append((rewards.exec_s - self._exec0) / wall)
-                metrics["time/step_s"].append(wall)
+            wall = max(time.perf_counter() - self.t0, 1e-9)
+            self.steps.append(((rewards.reward_s - self.reward0) / wall, (rewards.exec_s - self.exec0) / wall, wall))
 
-    return StepTiming()
+        def flush(self) -> dict:
+            if not self.steps:
+                return {}
+            n = len(self.steps)
+            reward, exec_, wall = (sum(col) / n for col in zip(*self.steps))
+            self.steps.clear()
+            return {"time/reward_share": reward, "time/exec_share": exec_, "time/step_s": wall}
+
+    class Timed(trainer_cls):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.step_timing = StepTiming()
+            self.add_callback(self.step_timing)
+
+        def log(self, logs: dict, start_time: float | None = None) -> None:
+            if self.model.training:  # a training line (TRL's own test for its train metrics), not an eval one
+                logs.update(self.step_timing.flush())
+            super().log(logs, start_time)
+
+    Timed.__name__ = Timed.__qualname__ = trainer_cls.__name__  # log and error lines name TRL's class
+    return Timed

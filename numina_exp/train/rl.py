@@ -134,7 +134,7 @@ def build(cfg, ctx: dict, spec: RLSpec):
     import trl
 
     from .common import peft_config
-    from .rewards import CodeRewards
+    from .rewards import CodeRewards, timed
     from .tir_rollout import TIRRollout
     from .trl_run import load_model
 
@@ -150,7 +150,7 @@ def build(cfg, ctx: dict, spec: RLSpec):
     sandbox = _sandbox_dict(cfg)
     rewards = CodeRewards(dict(t.reward_weights), sandbox=sandbox, answer_kind=t.answer_kind.value,
                           grade_timeout_s=float(sandbox.get("timeout_s", 5.0)))
-    config_cls, trainer_cls = getattr(trl, spec.trl_config), getattr(trl, spec.trl_trainer)
+    config_cls, trainer_cls = getattr(trl, spec.trl_config), timed(getattr(trl, spec.trl_trainer), rewards)
     args = config_cls(**rl_kwargs(cfg, ctx["run_dir"], spec, world=ctx["world"], cpu=ctx["cpu"], bf16_ok=ctx["bf16_ok"]))
     extra = {}
     if t.rollout == Rollout.tir:
@@ -160,7 +160,6 @@ def build(cfg, ctx: dict, spec: RLSpec):
     # The reference model (beta > 0) is re-loaded from the policy's _name_or_path: a directory or hub id.
     trainer = trainer_cls(model=load_model(ctx), reward_funcs=rewards.functions(), args=args, train_dataset=train_ds,
                           processing_class=tokenizer, peft_config=peft_config(t.peft), **extra)
-    rewards.attach(trainer)
     metrics: dict = {}
     trainer.add_callback(_finish(trainer, rewards, metrics))
     return trainer, {"metrics": metrics}

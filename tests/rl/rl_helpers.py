@@ -25,3 +25,26 @@ def rl_cfg(method: str, train: dict | None = None, overrides: list[str] | None =
     for k, v in (train or {}).items():
         OmegaConf.update(cfg.train, k, v, merge=False)
     return cfg
+
+
+STATUSES = ("sandbox/ok", "sandbox/error", "sandbox/timeout", "sandbox/no_code")
+TIMES = ("time/reward_share", "time/exec_share", "time/step_s")
+
+
+def check_step_lines(log_history: list[dict], sandbox: bool) -> list[dict]:
+    """Every training log line (the ones with TRL's `reward`) carries our per-step numbers: the step-time
+    shares and, when a reward function executes code, the sandbox status shares of the scored batches.
+    Returns those lines."""
+    lines = [h for h in log_history if "reward" in h]
+    assert lines, log_history
+    for h in lines:
+        assert all(k in h for k in TIMES), sorted(h)
+        assert 0.0 <= h["time/reward_share"] <= 1.0 and 0.0 <= h["time/exec_share"] <= h["time/reward_share"], h
+        assert h["time/step_s"] > 0.0, h
+        if sandbox:
+            assert all(k in h for k in STATUSES), sorted(h)
+            assert abs(sum(v for k, v in h.items() if k.startswith("sandbox/")) - 1.0) < 1e-6, h  # shares of a batch
+        else:
+            assert not any(k.startswith("sandbox/") for k in h), h
+    assert any(h["time/reward_share"] > 0.0 for h in lines), lines  # the rewards' time was measured
+    return lines

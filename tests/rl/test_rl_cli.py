@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import descendants
+from rl_helpers import check_step_lines
 
 REPO = Path(__file__).resolve().parents[2]
 PY = sys.executable
@@ -38,6 +39,13 @@ def test_rloo_cli_logs_every_reward_function_to_wandb_offline(tmp_path):
     assert "first quarter" in (tmp_path / "rl_summary.md").read_text()
     m = metrics(tmp_path)
     assert m["global_step"] == 2 and sum(m["sandbox_statuses"].values()) == 2 * 8  # every completion scored, counted
+    # train_metrics.json's log lines: step 1 (logging_first_step) and step 2 (the end-of-training line) each
+    # hold one batch of 8, so the logged status shares add up to the statuses the rewards counted.
+    lines = check_step_lines(m["log_history"], sandbox=True)
+    assert len(lines) == 2, lines
+    keys = {k for h in lines for k in h if k.startswith("sandbox/")}
+    logged = {k.split("/")[1]: round(sum(h.get(k, 0.0) for h in lines) * 8) for k in keys}
+    assert {k: v for k, v in logged.items() if v} == m["sandbox_statuses"], (logged, m["sandbox_statuses"])
     run = next((tmp_path / "wandb").glob("offline-run-*"))
     proc = subprocess.run([str(Path(PY).with_name("wandb")), "leet", "inspect", "--json", str(run)],
                           capture_output=True, text=True, timeout=120, env=ENV)
@@ -64,6 +72,7 @@ def test_rloo_zero3_two_cpu_processes(tmp_path):
     run_cli(["+experiment=rloo_from_rl", *SMALL, "train.max_steps=2", "distributed=zero3", "launch.processes=2"], tmp_path)
     m = metrics(tmp_path)
     assert m["world_size"] == 2 and m["global_step"] == 2
+    check_step_lines(m["log_history"], sandbox=True)  # log_metric's shares, averaged over both processes
     from transformers import AutoModelForCausalLM
     model = AutoModelForCausalLM.from_pretrained(str(tmp_path / "final"))
     assert all(p.numel() > 0 for p in model.parameters())  # gathered, not ZeRO-3 partitions
