@@ -27,7 +27,7 @@ MODULES = {
     "decode/early_stop": ["tests/decode/test_early_stop.py", "tests/decode/test_early_stop_adaptive.py",
                           "tests/decode/test_early_stop_math_and_posterior.py",
                           "tests/properties/test_early_stop_properties.py"],
-    "sandbox/protocol": ["tests/sandbox/test_protocol_auth.py"],
+    "sandbox/protocol": ["tests/sandbox/test_protocol_auth.py", "tests/sandbox/test_protocol_wire.py"],
     "merge/plan": ["tests/merge/test_merge_inputs.py", "tests/merge/test_merge_math.py"],
     "quantize/fidelity": ["tests/quantize/test_fidelity_kl.py"],
     "grading/normalize": ["tests/grading/test_normalize.py", "tests/properties/test_grading_properties.py"],
