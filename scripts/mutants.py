@@ -22,12 +22,13 @@ REPO = Path(__file__).resolve().parent.parent
 # module (under numina_exp/) -> the tests that claim to cover it, smallest module first
 MODULES = {
     "decode/sc_tir_rules": ["tests/decode/test_sc_tir_numina.py", "tests/decode/test_notebook_rules_by_default.py"],
-    "grading/vote": ["tests/grading/test_vote.py", "tests/properties/test_grading_properties.py"],
+    "grading/vote": ["tests/grading/test_vote.py", "tests/grading/test_vote_result_fields.py",
+                     "tests/properties/test_grading_properties.py"],
     "methods/kto": ["tests/kto/test_kto_pieces.py", "tests/kto/test_kto_weights_and_logps.py"],  # KTO data/weights
     "decode/early_stop": ["tests/decode/test_early_stop.py", "tests/decode/test_early_stop_adaptive.py",
                           "tests/decode/test_early_stop_math_and_posterior.py",
-                          "tests/properties/test_early_stop_properties.py"],
-    "sandbox/protocol": ["tests/sandbox/test_protocol_auth.py"],
+                          "tests/properties/test_early_stop_properties.py", "tests/decode/test_early_stop_boundaries.py"],
+    "sandbox/protocol": ["tests/sandbox/test_protocol_auth.py", "tests/sandbox/test_protocol_wire.py"],
     "merge/plan": ["tests/merge/test_merge_inputs.py", "tests/merge/test_merge_math.py"],
     "quantize/fidelity": ["tests/quantize/test_fidelity_kl.py"],
     "grading/normalize": ["tests/grading/test_normalize.py", "tests/properties/test_grading_properties.py"],

@@ -5,11 +5,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
-from eval_scripted import replay_lines, write_jsonl
 from helpers import REPO, run_cli
+from openai_stub import StubServer
 
 from numina_exp.core.rundir import LOCK_NAME, RunDirBusy, lock_run_dir, unlock_run_dir
 from numina_exp.evaluate import load_suite, suite_config
@@ -51,11 +50,6 @@ def test_lock_naming_another_host_is_not_taken_over(tmp_path):
         lock_run_dir(tmp_path)
 
 
-def _eval_args(replay, run_dir):
-    return ["method=evaluate", "decoding=sc_tir_numina", "decoding.n=4", "backend=replay", f"backend.path={replay}",
-            "eval=aimo_val", "eval.limit=6", "eval.seeds=[0,1]", "eval.progress=false", f"hydra.run.dir={run_dir}"]
-
-
 def test_cli_run_refused_while_another_holds_the_dir(tmp_path):
     holder = _holder(tmp_path)
     try:
@@ -68,36 +62,49 @@ def test_cli_run_refused_while_another_holds_the_dir(tmp_path):
     assert not (tmp_path / "run_info.json").exists()  # refused before writing anything
 
 
+def _boxed_reply(prompt: str) -> str:
+    return "The answer is $\\boxed{7}$."  # every copy answers at its first step: no code, no sandbox
+
+
 def test_ctrl_c_says_how_to_resume_and_the_printed_command_resumes(tmp_path):
+    # The run is interrupted while it waits on the endpoint for the third problem's copies: that request
+    # is held unanswered by the server until the SIGINT has been sent, so the run cannot have finished
+    # (the event synchronised on is "the client is blocked on the third problem", however loaded the box).
     cfg = suite_config("aimo_val")
     cfg.limit = 6
-    replay = tmp_path / "generations.jsonl"
-    write_jsonl(replay, replay_lines(load_suite(cfg), n=4, m=4))
+    third = load_suite(cfg)[2]["problem"]
     run_dir = tmp_path / "run"
+    args = ["method=evaluate", "decoding=sc_tir_numina", "decoding.n=4", "decoding.problems_in_flight=1",
+            "backend=openai", "backend.retries=0", "eval=aimo_val", "eval.limit=6", "eval.seeds=[0,1]",
+            "eval.progress=false", f"hydra.run.dir={run_dir}"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline"}
-    first = subprocess.Popen([sys.executable, "-m", "numina_exp", *_eval_args(replay, run_dir)], cwd=REPO, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        pp = run_dir / "per_problem.jsonl"
-        deadline = time.time() + 120
-        while time.time() < deadline and first.poll() is None and not (pp.exists() and pp.read_text().count("\n") >= 2):
-            time.sleep(0.002)
-        first.send_signal(signal.SIGINT)
-        out, err = first.communicate(timeout=60)
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-    assert first.returncode == 130, err[-3000:]
-    assert "Traceback" not in err and "interrupted (Ctrl-C)" in err
-    hint = err.split("Resume with:\n", 1)[1].strip().splitlines()[0]
-    assert hint.startswith("python -m numina_exp ") and f"hydra.run.dir={run_dir.resolve()}" in hint
-    assert "results are saved in" in out
-    saved = (run_dir / "per_problem.jsonl").read_text().count("\n")
-    assert 2 <= saved < 48
-    resumed = run_cli(hint.split()[3:], timeout=300)  # the printed command, as a user would paste it
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert (run_dir / "per_problem.jsonl").read_text().count("\n") == 48
+    with StubServer(reply=_boxed_reply, hold=lambda prompt: third in prompt) as server:
+        args.insert(5, f"backend.url={server.url}")
+        first = subprocess.Popen([sys.executable, "-m", "numina_exp", *args], cwd=REPO, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert server.held.wait(timeout=300), "the run never asked for the third problem"
+            assert first.poll() is None
+            first.send_signal(signal.SIGINT)
+            server.release()  # the client's request threads end; the run is already unwinding
+            out, err = first.communicate(timeout=120)
+        finally:
+            if first.poll() is None:
+                first.kill()
+                first.wait()
+        assert first.returncode == 130, err[-3000:]
+        assert "Traceback" not in err and "interrupted (Ctrl-C)" in err
+        hint = err.split("Resume with:\n", 1)[1].strip().splitlines()[0]
+        assert hint.startswith("python -m numina_exp ") and f"hydra.run.dir={run_dir.resolve()}" in hint
+        assert "results are saved in" in out
+        saved = (run_dir / "per_problem.jsonl").read_text().count("\n")
+        assert 2 <= saved < 48  # the two problems before the held one, at least
+        asked = len(server.requests)
+        resumed = run_cli(hint.split()[3:], timeout=300)  # the printed command, as a user would paste it
+        assert resumed.returncode == 0, resumed.stderr[-3000:]
+        assert (run_dir / "per_problem.jsonl").read_text().count("\n") == 48
+        # the saved problems were not asked for again: at most 4 copies x 4 steps for each of the rest
+        assert len(server.requests) - asked <= (48 - saved) * 4 * 4
     for g in run_dir.glob("generations*.jsonl"):  # nothing generated twice
         keys = [(x["problem_id"], x["copy"], x["step"]) for x in map(json.loads, g.read_text().splitlines())]
         assert len(keys) == len(set(keys))

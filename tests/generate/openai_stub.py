@@ -2,7 +2,9 @@
 (refusals, timeouts, malformed JSON, flaky 503s); the real-server tests use `vllm serve`.
 `script` is a list of behaviours consumed one per request; when it runs out, `default` applies.
 `reply(prompt) -> text` answers instead of the fixed `text`; after `fail_after` answered requests every
-further request gets a 503 (an endpoint that goes down mid-run)."""
+further request gets a 503 (an endpoint that goes down mid-run). `hold(prompt) -> bool` keeps the matching
+requests unanswered until `release()`: `held` is set once one arrives, so a test knows the client is
+blocked on the server at a known point (an event to act on, not a sleep)."""
 from __future__ import annotations
 
 import json
@@ -13,8 +15,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 class StubServer:
     def __init__(self, script=(), default="ok", text="```python\nprint(6*7)\n```\n```output\n", delay_s=3.0,
-                 reply=None, fail_after=None):
+                 reply=None, fail_after=None, hold=None):
         self.reply = reply
+        self.hold = hold
+        self.held = threading.Event()
+        self._released = threading.Event()
         self.fail_after = fail_after
         self.answered = 0
         self.script = list(script)
@@ -43,6 +48,9 @@ class StubServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 stub.requests.append(body)
                 stub.headers.append(dict(self.headers))
+                if stub.hold is not None and not stub._released.is_set() and stub.hold(body.get("prompt", "")):
+                    stub.held.set()
+                    stub._released.wait()
                 mode = stub.script.pop(0) if stub.script else stub.default
                 if stub.fail_after is not None and stub.answered >= stub.fail_after:
                     mode = "503"
@@ -74,6 +82,11 @@ class StubServer:
         self._thread.start()
         return self
 
+    def release(self):
+        """Answer the held requests (and every later one) as usual."""
+        self._released.set()
+
     def __exit__(self, *exc):
+        self._released.set()  # a held handler thread would keep shutdown() waiting
         self.httpd.shutdown()
         self.httpd.server_close()
