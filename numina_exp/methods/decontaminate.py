@@ -20,6 +20,7 @@ from ..core.errors import ConfigError
 from ..core.io import atomic_write_jsonl, atomic_write_text
 from ..core.paths import conf_dir
 from ..core.registry import Method
+from ..core.text import md_cell
 
 
 @dataclass
@@ -131,22 +132,24 @@ def run(cfg, run_dir) -> dict:
 
 
 def _report(per_file: list, hits: list, suites: list, s) -> str:
+    # file names, row ids, suite names, problem ids and the matched text are input: one inert cell each (a
+    # newline would add table rows; `<script>`, NUL and bidi overrides must not reach whoever views the file)
     out = ["# Decontamination", "",
            f"{s.ngram}-gram overlap >= {s.ngram_min_overlap:.0%} of a suite problem"
            + (f", or MinHash Jaccard >= {s.minhash_threshold} ({s.num_perm} permutations, {s.shingle}-token shingles)" if s.minhash else "")
            + f"; fields compared: {', '.join(s.fields)}.", "",
-           "| training file | rows | rows hit | kept | " + " | ".join(suites) + " |",
+           "| training file | rows | rows hit | kept | " + " | ".join(md_cell(x) for x in suites) + " |",
            "|---|---:|---:|---:|" + "---:|" * len(suites)]
     for f in per_file:
-        out.append(f"| {Path(f['file']).name if f['file'].endswith('.jsonl') else f['file']} | {f['rows']} | {f['rows_hit']} | {f['kept']} | "
+        out.append(f"| {md_cell(Path(f['file']).name if f['file'].endswith('.jsonl') else f['file'])} | {f['rows']} | {f['rows_hit']} | {f['kept']} | "
                    + " | ".join(str(f["hits_by_suite"].get(x, 0)) for x in suites) + " |")
     out += ["", "## Every hit", "", "| file | row | id | suite | problem id | methods | n-gram | MinHash | matched span |",
             "|---|---:|---|---|---|---|---:|---:|---|"]
     for h in hits:
-        span = h.span.replace("\n", " ").replace("|", "\\|")
-        span = span if len(span) <= 120 else span[:117] + "..."
+        span = md_cell(" ".join(h.span.split("\n")), limit=120)
         mh = "" if h.minhash_score is None else f"{h.minhash_score:.2f}"
-        out.append(f"| {Path(h.train_file).name} | {h.train_row} | {h.train_id} | {h.suite} | {h.problem_id} | "
+        out.append(f"| {md_cell(Path(h.train_file).name)} | {h.train_row} | {md_cell(h.train_id)} | {md_cell(h.suite)} | "
+                   f"{md_cell(h.problem_id)} | "
                    f"{'+'.join(h.methods)} | {h.ngram_score:.2f} | {mh} | {span} |")
     return "\n".join(out) + "\n"
 
