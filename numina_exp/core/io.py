@@ -9,7 +9,7 @@ import contextlib
 import json
 import os
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator, TextIO
 
 
 class JsonlError(ValueError):
@@ -91,21 +91,30 @@ def append_jsonl(path: str | os.PathLike, rows: Iterable[dict], fsync: bool = Tr
             raise
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write to a per-process temporary name, fsync, rename: readers see the old or the new file, never half."""
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike) -> Iterator[TextIO]:
+    """A text file to write that appears at `path` only when the block ends: written under a per-process
+    temporary name beside it, fsync'd, renamed over it; readers see the old or the new file, never half.
+    Rows can be streamed (a large dataset is not held as one string)."""
     path = Path(path)
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        # Disk full, a file-size limit, Ctrl-C: the old file stays and no `.tmpNNN` is left beside it.
+        # Disk full, a file-size limit, a row that cannot be written, Ctrl-C: the old file stays and no
+        # `.tmpNNN` is left beside it.
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    with atomic_open(path) as f:
+        f.write(text)
 
 
 def atomic_write_json(path: str | os.PathLike, obj) -> None:
@@ -113,4 +122,6 @@ def atomic_write_json(path: str | os.PathLike, obj) -> None:
 
 
 def atomic_write_jsonl(path: str | os.PathLike, rows: Iterable[dict]) -> None:
-    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False, default=str) + "\n" for r in rows))
+    with atomic_open(path) as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from ..core.io import append_jsonl, atomic_write_jsonl, read_jsonl
+from ..core.text import md_cell
 
 REASONS = ("no_code", "wrong_answer", "no_answer", "error", "timeout")
 PROMPTS_DIR = Path(__file__).resolve().parent / "prompts"
@@ -175,7 +176,7 @@ def yield_table(st: dict) -> str:
            f"{st['copies']['total']} copies.", "",
            "| source | problems | kept | yield |", "|---|---:|---:|---:|"]
     for src, s in sorted(st["by_source"].items()):
-        out.append(f"| {src} | {s['problems']} | {s['kept']} | {100 * s['yield']:.1f}% |")
+        out.append(f"| {md_cell(src)} | {s['problems']} | {s['kept']} | {100 * s['yield']:.1f}% |")
     out += ["", "| attempt | tried | kept | yield |", "|---:|---:|---:|---:|"]
     for a in st["per_attempt"]:
         out.append(f"| {a['attempt']} | {a['tried']} | {a['kept']} | {100 * a['yield']:.1f}% |")

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable, Optional, Protocol, Sequence
 
 from numina_exp.core.result_kind import ResultKind
+from numina_exp.core.text import md_cell
 from numina_exp.decode.voting import tally, truncated_pool
 
 from .plan import check_plan, eval_plan
@@ -216,7 +217,7 @@ def kaggle_table(result: dict) -> str:
     lines = [f"| policy | score / {result['problems']} (mean ± std over {result['orders']} orders) | min | max | "
              "time used (% of budget) | problems cut | early stops |", "|---|---:|---:|---:|---:|---:|---:|"]
     for pol, v in result["policies"].items():
-        lines.append(f"| {pol} | {v['mean']:.2f} ± {v['std']:.2f} | {v['min']} | {v['max']} | "
+        lines.append(f"| {md_cell(pol)} | {v['mean']:.2f} ± {v['std']:.2f} | {v['min']} | {v['max']} | "
                      f"{100 * v['time_used_mean_frac']:.1f} | {sum(v['cut']) / len(v['cut']):.1f} | "
                      f"{sum(v['early_stopped']) / len(v['early_stopped']):.1f} |")
     return "\n".join(lines)
@@ -297,11 +298,13 @@ def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = V
     (run_dir / "results.json").write_text(json.dumps(brief, indent=2, default=str) + "\n")
     (run_dir / "plots").mkdir(exist_ok=True)
     png = plot_scores(result, run_dir / "plots" / "kaggle_scores.png")
-    md = [f"# Kaggle simulation: {e.name}", "",
+    # the suite name is input: one inert span (a newline would add lines/rows, `<script>` or a bidi override reach
+    # whoever views the file)
+    md = [f"# Kaggle simulation: {md_cell(e.name)}", "",
           f"{len(rows)} problems (drawn with seed {e.order_seed}), {len(orders)} random orders, budget "
           f"{e.budget_s:.0f} s x speed factor {speed:.3g} = {budget:.1f} s here"
           + (" (calibrated: fixed policy needs 90 %)" if result["speed_factor_calibrated"] else "")
-          + f"; decoding `{cfg.decoding.strategy}` N={cfg.decoding.n}, M={m}; plain pass: "
+          + f"; decoding `{md_cell(cfg.decoding.strategy)}` N={cfg.decoding.n}, M={m}; plain pass: "
             f"{result['plain_run_score']}/{len(rows)}.", "", kaggle_table(result), "",
           "![scores](plots/kaggle_scores.png)", ""]
     for sc, pols in scaled.items():

@@ -26,6 +26,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from numina_exp.core.io import atomic_write_text
 from numina_exp.core.rundir import RunError
 
 PLAN_FILE = "eval_plan.json"
@@ -223,7 +224,4 @@ def check_plan(run_dir: str | os.PathLike, plan: dict) -> None:
     if stale:
         raise ResumeMismatch(f"{run_dir} holds {', '.join(stale)} but no {PLAN_FILE}: nothing says how those results "
                              f"were computed. {fix}")
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(plan, indent=1, sort_keys=True, default=str) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(plan, indent=1, sort_keys=True, default=str) + "\n")

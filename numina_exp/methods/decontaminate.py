@@ -10,7 +10,6 @@ methods, scores, matched span), clean.jsonl (every file's rows without the hit r
 `source_file` column), clean/<file>.jsonl per file, report.md (hits per file x suite, then every hit)."""
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,8 +17,10 @@ from pathlib import Path
 from typing import Optional
 
 from ..core.errors import ConfigError
+from ..core.io import atomic_write_jsonl, atomic_write_text
 from ..core.paths import conf_dir
 from ..core.registry import Method
+from ..core.text import md_cell
 
 
 @dataclass
@@ -116,45 +117,39 @@ def run(cfg, run_dir) -> dict:
         hits = scan(rows, index, ref, progress=c.progress)
         kept = clean(rows, hits)
         name = Path(ref).stem if ref.endswith(".jsonl") else ref.replace("/", "__")
-        _write_jsonl(run_dir / "clean" / f"{name}.jsonl", kept)
+        atomic_write_jsonl(run_dir / "clean" / f"{name}.jsonl", kept)
         cleaned.extend({**r, "source_file": ref} for r in kept)
         all_hits.extend(hits)
         per_file.append({"file": ref, "rows": len(rows), "rows_hit": len({h.train_row for h in hits}), "kept": len(kept),
                          "hits_by_suite": dict(sorted(Counter(h.suite for h in hits).items()))})
-    _write_jsonl(run_dir / "hits.jsonl", [h.to_json() for h in all_hits])
-    _write_jsonl(run_dir / "clean.jsonl", cleaned)
+    atomic_write_jsonl(run_dir / "hits.jsonl", [h.to_json() for h in all_hits])
+    atomic_write_jsonl(run_dir / "clean.jsonl", cleaned)
     report = _report(per_file, all_hits, list(suites), settings)
-    (run_dir / "report.md").write_text(report)
+    atomic_write_text(run_dir / "report.md", report)
     print(report if len(all_hits) <= 40 else report.split("\n## Every hit")[0], flush=True)
     print(f"[decontaminate] {len(all_hits)} hits; clean dataset: {run_dir / 'clean.jsonl'} ({len(cleaned)} rows)", flush=True)
     return {"dataset": "clean.jsonl", "hits": len(all_hits), "files": per_file}
 
 
-def _write_jsonl(path: Path, rows) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-    tmp.replace(path)
-
-
 def _report(per_file: list, hits: list, suites: list, s) -> str:
+    # file names, row ids, suite names, problem ids and the matched text are input: one inert cell each (a
+    # newline would add table rows; `<script>`, NUL and bidi overrides must not reach whoever views the file)
     out = ["# Decontamination", "",
            f"{s.ngram}-gram overlap >= {s.ngram_min_overlap:.0%} of a suite problem"
            + (f", or MinHash Jaccard >= {s.minhash_threshold} ({s.num_perm} permutations, {s.shingle}-token shingles)" if s.minhash else "")
            + f"; fields compared: {', '.join(s.fields)}.", "",
-           "| training file | rows | rows hit | kept | " + " | ".join(suites) + " |",
+           "| training file | rows | rows hit | kept | " + " | ".join(md_cell(x) for x in suites) + " |",
            "|---|---:|---:|---:|" + "---:|" * len(suites)]
     for f in per_file:
-        out.append(f"| {Path(f['file']).name if f['file'].endswith('.jsonl') else f['file']} | {f['rows']} | {f['rows_hit']} | {f['kept']} | "
+        out.append(f"| {md_cell(Path(f['file']).name if f['file'].endswith('.jsonl') else f['file'])} | {f['rows']} | {f['rows_hit']} | {f['kept']} | "
                    + " | ".join(str(f["hits_by_suite"].get(x, 0)) for x in suites) + " |")
     out += ["", "## Every hit", "", "| file | row | id | suite | problem id | methods | n-gram | MinHash | matched span |",
             "|---|---:|---|---|---|---|---:|---:|---|"]
     for h in hits:
-        span = h.span.replace("\n", " ").replace("|", "\\|")
-        span = span if len(span) <= 120 else span[:117] + "..."
+        span = md_cell(" ".join(h.span.split("\n")), limit=120)
         mh = "" if h.minhash_score is None else f"{h.minhash_score:.2f}"
-        out.append(f"| {Path(h.train_file).name} | {h.train_row} | {h.train_id} | {h.suite} | {h.problem_id} | "
+        out.append(f"| {md_cell(Path(h.train_file).name)} | {h.train_row} | {md_cell(h.train_id)} | {md_cell(h.suite)} | "
+                   f"{md_cell(h.problem_id)} | "
                    f"{'+'.join(h.methods)} | {h.ngram_score:.2f} | {mh} | {span} |")
     return "\n".join(out) + "\n"
 

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 from numina_exp.core.io import atomic_write_json, atomic_write_text
+from numina_exp.core.text import md_cell
 
 
 def _pct(x: float) -> str:
@@ -32,13 +33,16 @@ def render(rows: list[dict], stages: list[dict], header: str) -> str:
     out = [header, "",
            "| claim | baseline (stage): acc % [95 % CI] | treatment (stage): acc % [95 % CI] | delta, points [95 % CI] | write-up | verdict | eval seeds |",
            "|---|---|---|---|---|---|---|"]
+    # claim and stage names come from the config, a stage's headline from its result (a suite name, a path):
+    # one inert cell each (a newline would add table rows; `<script>` and bidi overrides must not pass)
     for r in rows:
         seeds = "–" if r["verdict"] == "pending" else f"{','.join(map(str, r['baseline_seeds']))} / {','.join(map(str, r['treatment_seeds']))}"
-        out.append(f"| {r['claim']} | `{r['baseline']}`: {_acc(r.get('baseline_acc'))} | `{r['treatment']}`: {_acc(r.get('treatment_acc'))} | "
+        out.append(f"| {md_cell(r['claim'])} | `{md_cell(r['baseline'])}`: {_acc(r.get('baseline_acc'))} | "
+                   f"`{md_cell(r['treatment'])}`: {_acc(r.get('treatment_acc'))} | "
                    f"{_delta(r.get('delta'))} | {EXPECT[r['expect']]} | **{r['verdict']}** | {seeds} |")
     if stages:
         out += ["", "## Stages", "", "| stage | method | what it produced |", "|---|---|---|"]
-        out += [f"| `{s['stage']}` | {s['method']} | {s['headline']} |" for s in stages]
+        out += [f"| `{md_cell(s['stage'])}` | {md_cell(s['method'])} | {md_cell(s['headline'], limit=600)} |" for s in stages]
     return "\n".join(out) + "\n"
 
 

@@ -36,15 +36,15 @@ def compare_table(runs: list[dict]) -> str:
     head = "| | " + " | ".join(md_cell(r["_label"]) for r in runs) + " |"
     lines = [head, "|---|" + "---:|" * len(runs)]
 
-    def row(name, vals):  # suite names and labels come from the runs' files: one inert cell each
-        lines.append(f"| {md_cell(name) if not name.startswith('**') else name} | " + " | ".join(md_cell(v) for v in vals) + " |")
+    def row(name, vals, bold=False):  # suite names and labels come from the runs' files: one inert cell each
+        lines.append(f"| {f'**{md_cell(name)}**' if bold else md_cell(name)} | " + " | ".join(md_cell(v) for v in vals) + " |")
     row("decoding", [f"{r['decoding']['strategy']} n={r['decoding']['n']} m={r['decoding']['m']}" if r.get("decoding") else "-" for r in runs])
     row("seeds", [str(len(r.get("seeds") or [r.get("seed")])) for r in runs])
     suites = list(dict.fromkeys(s for r in runs for s in (r.get("by_suite") or {})))
     for s in suites:
         row(s, [_cell(r["by_suite"][s]["mean"], r["by_suite"][s]["std"]) if s in (r.get("by_suite") or {}) else "-" for r in runs])
     if any(r.get("accuracy_mean") is not None for r in runs) and len(suites) > 1:
-        row("**all**", [_cell(r.get("accuracy_mean"), r.get("accuracy_std")) for r in runs])
+        row("all", [_cell(r.get("accuracy_mean"), r.get("accuracy_std")) for r in runs], bold=True)
     pols = list(dict.fromkeys(p for r in runs for p in (r.get("policies") or {})))
     for p in pols:
         row(f"kaggle {p}", [f"{r['policies'][p]['mean']:.1f} ± {r['policies'][p]['std']:.1f} / {r['problems']}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 
+from numina_exp.core.text import escape_invisible
 from numina_exp.decode.sc_tir_rules import STOP, decide
 
 from .rewards import NO_CODE
@@ -59,7 +60,9 @@ class TIRRollout:
             active = []
             if to_run:
                 for (i, _), res in zip(to_run, self._execute([c for _, c in to_run])):
-                    status[i], output[i], feedback = res[0], res[1], f"{res[2]}\n```"  # as SC-TIR appends it (decode/sc_tir.py)
+                    # as SC-TIR appends it (decode/sc_tir.py): bidi overrides and zero-width characters the
+                    # program printed reach the policy as visible escapes
+                    status[i], output[i], feedback = res[0], res[1], f"{escape_invisible(res[2])}\n```"
                     ids = self.tok(feedback, add_special_tokens=False)["input_ids"]
                     room = self.max_len - len(comp_ids[i])
                     comp_ids[i] += ids[:max(room, 0)]

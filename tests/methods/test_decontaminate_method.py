@@ -51,3 +51,26 @@ def test_loader_drops_contaminated_rows_when_asked(tmp_path):
     assert len(load_raw(compose_cfg(base))["train"]) == 40
     kept = load_raw(compose_cfg(base + ["data.decontaminate=true"]))["train"]
     assert len(kept) == 38 and "planted-aime" not in kept["id"] and "planted-amc" not in kept["id"]
+
+
+def test_report_cells_from_the_data_are_inert(tmp_path):
+    """Row ids and the matched training text are data: in report.md each is one inert cell (a newline must not
+    add table rows; `<script>`, NUL, bidi overrides and zero-width characters appear escaped)."""
+    from numina_exp.methods.decontaminate import run
+
+    aime = read_rows(PACKAGE_DIR / "data" / "suites" / "aime.jsonl")[3]
+    words = aime["problem"].split()
+    text = " ".join(words[:3]) + " <script>x</script>\u202e\u200b\x00 \n| forged | row |\n" + " ".join(words[3:])
+    rows = [{"id": "planted\n| forged | id |<b>\u202e", "problem": text, "solution": "x"}]
+    path = tmp_path / "train.jsonl"
+    path.write_text(json.dumps(rows[0]) + "\n")
+    cfg = compose_cfg(["experiment=decontaminate_training_sets", f"decontaminate.files=[{path}]",
+                       "decontaminate.suites=[aime]", "decontaminate.progress=false"])
+    run(cfg, tmp_path / "run")
+    md = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
+    hits = md.split("## Every hit", 1)[1].strip().splitlines()
+    assert len(hits) == 3, hits  # header, separator, the one hit
+    assert "planted" in hits[2] and "&lt;b&gt;" in hits[2] and "\\u202e" in hits[2]
+    assert "<script>" not in md and "<b>" not in md
+    assert not any(c in md for c in "\u202e\u200b\x00")
+    assert not any(line.startswith("| forged") for line in md.splitlines())

@@ -42,3 +42,26 @@ def test_compare_table_escapes_labels_and_suite_names():
     table = compare_table([run])
     assert len(table.splitlines()) == 5, table  # header, separator, decoding, seeds, one suite
     assert "\u202e" not in table and "<i>" not in table
+
+
+def test_compare_table_suite_name_that_looks_bold_is_still_escaped():
+    # only the table's own "all" row is bold; a suite named like it is data like any other
+    run = {"_label": "r", "by_suite": {"**x\n| forged | 1 |<script>": {"mean": 0.5, "std": 0.0}},
+           "seeds": [0], "decoding": None}
+    table = compare_table([run])
+    assert len(table.splitlines()) == 5, table
+    assert "<script>" not in table and "&lt;script&gt;" in table
+
+
+def test_claims_table_cells_are_inert():
+    from numina_exp.report.claims_table import render
+
+    row = {"claim": "a\n| forged claim |", "baseline": "b<script>", "treatment": "t\u202e", "expect": "up",
+           "verdict": "pending", "baseline_acc": None, "treatment_acc": None, "delta": None}
+    stage = {"stage": "s\n| forged stage |", "method": "evaluate", "headline": "suite<img src=x>\u200b 40.0% -> x/report.md"}
+    md = render([row], [stage], "# claims")
+    lines = md.splitlines()
+    assert not any(line.startswith("| forged") for line in lines), md
+    assert len([line for line in lines if line.startswith("|")]) == 2 + 1 + 2 + 1  # two tables, one row each
+    assert "<script>" not in md and "<img" not in md and "\u202e" not in md and "\u200b" not in md
+    assert "\\u202e" in md and "&lt;script&gt;" in md

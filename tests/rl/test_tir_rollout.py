@@ -15,7 +15,14 @@ SANDBOX = dict(timeout_s=1.0, memory_mb=512, workers=2, tmpfs_mb=16, max_process
 PROMPT = "### Problem: What is 6 times 7?\n### Solution: "
 STEP1 = {"right": "We compute.\n```python\nprint(6*7)\n```\n```output\n",
          "hang": "We wait.\n```python\nwhile True:\n    pass\n```\n```output\n"}
+# a program whose output / traceback holds a bidi override, zero-width characters and NUL (written as escapes in
+# the code, so only the program's output holds the raw characters)
+SNEAKY = "\\u202e4\\u200b2\\u2066\\ufeff" + '" + chr(0) + "'
+STEP1["sneaky_out"] = f'We print.\n```python\nprint("{SNEAKY}")\n```\n```output\n'
+STEP1["sneaky_err"] = f'We raise.\n```python\nraise ValueError("{SNEAKY}")\n```\n```output\n'
 STEP2 = {"right": " So the answer is $\\boxed{42}$.", "hang": " So the answer is $\\boxed{41}$."}
+STEP2["sneaky_out"] = STEP2["sneaky_err"] = STEP2["right"]
+INVISIBLE = "\u202e\u200b\u2066\ufeff\x00"
 
 
 class ScriptedPolicy(torch.nn.Module):
@@ -96,5 +103,23 @@ def test_tir_rollout_respects_the_completion_budget(tok):
     try:
         out = roll([PROMPT], _Trainer(ScriptedPolicy(tok, ["right"])))
         assert len(out["completion_ids"][0]) <= 12
+    finally:
+        rewards.close()
+
+
+def test_tir_rollout_feeds_back_invisible_characters_as_escapes(tok):
+    """What a program printed or raised reaches the policy's context with bidi overrides, zero-width
+    characters and NUL as visible escapes, as SC-TIR decoding shows them (decode/sc_tir.py)."""
+    rewards = CodeRewards({"executes": 1.0}, sandbox=SANDBOX)
+    roll = TIRRollout(rewards, tok, max_steps=4, step_tokens=96, max_completion_length=256)
+    try:
+        out = roll([PROMPT, PROMPT], _Trainer(ScriptedPolicy(tok, ["sneaky_out", "sneaky_err"])))
+        assert out["exec_status"] == ["ok", "error"]
+        for ids, mask in zip(out["completion_ids"], out["env_mask"]):
+            fed_back = tok.decode([t for t, m in zip(ids, mask) if m == 0])
+            assert not any(c in fed_back for c in INVISIBLE), fed_back
+            assert "\\u202e4\\u200b2\\u2066\\ufeff\\x00" in fed_back, fed_back
+            assert not any(c in tok.decode(ids) for c in INVISIBLE)
+        assert "ValueError" in tok.decode(out["completion_ids"][1])
     finally:
         rewards.close()
