@@ -1,6 +1,6 @@
 """Early stop: tokens saved and accuracy, lossless and adaptive, from recorded logs (no re-generation).
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/early_stop_curves.py [--run RUN_DIR ...] [--out DIR]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/early_stop_curves.py [--run RUN_DIR ...] [--runs-only] [--out DIR]
 
 Three sources, each replayed under: `none` (every sample / copy), `lossless` (stop once nothing left can
 change the winner: provably the full answer), `adaptive` at thresholds 0.6..0.99 with the beta and
@@ -264,9 +264,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--run", action="append", default=[], help="an evaluation run dir recorded with early_stop=none")
     ap.add_argument("--out", default="benchmarks/results")
+    ap.add_argument("--runs-only", action="store_true", help="only the --run dirs (not the vote patterns and scripted problems)")
     args = ap.parse_args()
-    sets = [vote_pattern_rows()] + [real_rows(r) for r in args.run]
-    sets += [sequential_run_rows(r) for r in args.run if (Path(r) / "per_problem.jsonl").exists()] + [scripted_rows()]
+    sets = ([] if args.runs_only else [vote_pattern_rows()]) + [real_rows(r) for r in args.run]
+    sets += [sequential_run_rows(r) for r in args.run if (Path(r) / "per_problem.jsonl").exists()]
+    sets += [] if args.runs_only else [scripted_rows()]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     text = "\n\n".join(table(t, rows) for t, rows in sets)

@@ -16,7 +16,7 @@ SUITE = [{"id": "p1", "problem": "What is 2+3?", "answer": 5}, {"id": "p2", "pro
          {"id": "p3", "problem": "An unused problem.", "answer": 1}]
 # seed -> problem -> the two copies' one-step texts: seed 1 answers p1 wrongly, so the seeds are told apart
 ANSWERS = {0: {"p1": ("5", "5"), "p2": ("8", "8")}, 1: {"p1": ("7", "7"), "p2": ("8", "9")}}
-TOKENS = {0: 10, 1: 20}  # every segment of a seed's log
+TOKENS = {0: 10, 1: 20}  # every segment of a seed's log (per_problem: every copy)
 
 
 def _lines(rows) -> str:
@@ -33,9 +33,12 @@ def _run_dir(tmp: Path, suite=SUITE) -> Path:
         f"eval:\n  name: tiny\n  path: {tmp / 'suite.jsonl'}\n  answer_kind: integer\n  limit: null\n  shuffle_seed: null\n")
     per_problem = []
     for seed, by_pid in ANSWERS.items():
-        gens = [{"problem_id": pid, "copy": c, "step": 0, "text": f"\nSo the answer is $\\boxed{{{a}}}$.",
-                 "num_tokens": TOKENS[seed], "finish_reason": "eos", "exec": None}
-                for pid, answers in by_pid.items() for c, a in enumerate(answers)]
+        # each copy runs one program (its recorded result) and then answers, as SC-TIR copies do
+        gens = [g for pid, answers in by_pid.items() for c, a in enumerate(answers) for g in (
+            {"problem_id": pid, "copy": c, "step": 0, "text": f"```python\nprint({a})\n```\n```output\n",
+             "num_tokens": TOKENS[seed], "finish_reason": "stop", "exec": {"status": "ok", "feedback": a}},
+            {"problem_id": pid, "copy": c, "step": 1, "text": f"\nSo the answer is $\\boxed{{{a}}}$.",
+             "num_tokens": TOKENS[seed], "finish_reason": "eos", "exec": None})]
         (run / f"generations.seed{seed}.jsonl").write_text(_lines(gens))
         gold = {r["id"]: r["answer"] for r in SUITE}
         per_problem += [{"problem_id": pid, "seed": seed, "gold": str(gold[pid]), "answer": int(a[0]),
@@ -63,7 +66,7 @@ def test_pooled_replay_gives_each_seeds_recorded_answers(tmp_path):
     none = rows[0]
     assert none["setting"] == "none" and none["problems"] == 4
     assert none["answers"] == {(0, "p1"): 5, (0, "p2"): 8, (1, "p1"): 7, (1, "p2"): 8}
-    assert none["accuracy"] == 0.75 and none["tokens"] == 4 * 10 + 4 * 20
+    assert none["accuracy"] == 0.75 and none["tokens"] == 8 * 10 + 8 * 20  # 4 segments a problem
 
 
 def test_a_missing_seed_log_is_an_error_not_a_smaller_run(tmp_path):
