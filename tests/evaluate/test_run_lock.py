@@ -81,7 +81,11 @@ def test_ctrl_c_says_how_to_resume_and_the_printed_command_resumes(tmp_path):
     with StubServer(reply=_boxed_reply, hold=lambda prompt: third in prompt) as server:
         args.insert(5, f"backend.url={server.url}")
         first = subprocess.Popen([sys.executable, "-m", "numina_exp", *args], cwd=REPO, env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 # a suite started in the background (nohup make test &) runs with SIGINT ignored;
+                                 # a child inherits that and Python then never raises KeyboardInterrupt: give the
+                                 # child the default disposition, as at a terminal
+                                 preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         try:
             assert server.held.wait(timeout=300), "the run never asked for the third problem"
             assert first.poll() is None
