@@ -180,9 +180,13 @@ HEADER = ("| run | isolation (budgets) | load avg | fresh python3 snippets/s | w
           "ratio |\n|---|---|---:|---:|---:|---:|---:|---:|")
 
 
-def write_readme(row: str) -> None:
-    """Append `row` to the runs table of the `## sandbox` section (made on first use)."""
-    path = Path(__file__).with_name("README.md")
+def write_readme(row: str, path: Path | None = None) -> None:
+    """Append `row` to the runs table of the `## sandbox` section (made on first use).
+
+    The row goes after the last row of the table under HEADER, not after the section's last table: the
+    section also holds the per-snippet cost split, and a run row appended there is lost in the wrong table.
+    """
+    path = path or Path(__file__).with_name("README.md")
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     start = text.find("## sandbox")
     if start < 0:
@@ -194,7 +198,9 @@ def write_readme(row: str) -> None:
     if HEADER not in section:
         section = section.rstrip("\n") + "\n\n" + HEADER + "\n"
     lines = section.rstrip("\n").split("\n")
-    last = max(i for i, ln in enumerate(lines) if ln.startswith("|"))
+    last = lines.index(HEADER.split("\n")[1])  # the header's separator line
+    while last + 1 < len(lines) and lines[last + 1].startswith("|"):
+        last += 1
     lines.insert(last + 1, row)
     text = text[:start] + "\n".join(lines) + "\n" + ("\n" if end < len(text) else "") + text[end:].lstrip("\n")
     path.write_text(text)
