@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional, Protocol, Sequence
 
+from numina_exp.core.io import atomic_write_text
 from numina_exp.core.result_kind import ResultKind
 from numina_exp.core.text import md_cell
 from numina_exp.decode.voting import tally, truncated_pool
@@ -292,10 +293,10 @@ def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = V
               "decoding": {"strategy": cfg.decoding.strategy, "n": cfg.decoding.n, "m": m},
               "adaptive_margin": float(e.adaptive_margin), "policies": res, "budget_scales": scaled,
               "timing": {"wall_s_this_process": time.time() - t0}}
-    (run_dir / "kaggle_sim.json").write_text(json.dumps(result, indent=1, default=str) + "\n")
+    atomic_write_text(run_dir / "kaggle_sim.json", json.dumps(result, indent=1, default=str) + "\n")
     brief = {k: v for k, v in result.items() if k != "policies"}
     brief["policies"] = {p: {k: v for k, v in d.items() if k != "runs"} for p, d in res.items()}
-    (run_dir / "results.json").write_text(json.dumps(brief, indent=2, default=str) + "\n")
+    atomic_write_text(run_dir / "results.json", json.dumps(brief, indent=2, default=str) + "\n")
     (run_dir / "plots").mkdir(exist_ok=True)
     png = plot_scores(result, run_dir / "plots" / "kaggle_scores.png")
     # the suite name is input: one inert span (a newline would add lines/rows, `<script>` or a bidi override reach
@@ -310,7 +311,7 @@ def run(cfg, run_dir: Path, decoder=None, clock_factory: Callable[[], Clock] = V
     for sc, pols in scaled.items():
         md += [f"### Tighter budget: {float(sc):.0%} of it ({budget * float(sc):.1f} s)", "",
                kaggle_table({**result, "policies": pols}), ""]
-    (run_dir / "report.md").write_text("\n".join(md) + "\n")
+    atomic_write_text(run_dir / "report.md", "\n".join(md) + "\n")
     tracker = Tracker(cfg, run_dir, job_type="kaggle_sim")
     if tracker.enabled:
         tracker.summary({f"kaggle/{p}/{k}": d[k] for p, d in res.items() for k in ("mean", "std", "time_used_mean_frac")})

@@ -33,7 +33,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from numina_exp.core.io import append_jsonl, atomic_write_jsonl, read_jsonl_torn
+from numina_exp.core.io import append_jsonl, atomic_write_jsonl, atomic_write_text, read_jsonl_torn
 from numina_exp.generate.capture import CopyCapture, copy_texts
 from numina_exp.grading.gold import gold_answer, problem_text, reference_solution
 
@@ -152,7 +152,7 @@ def sample(decoder, problems: list[dict], run_dir: str | os.PathLike, *, k: int,
     atomic_write_jsonl(path, ordered)  # problem order: identical bytes whether or not the run was interrupted
     stats = sample_stats(ordered, k=k, unfinished_label=unfinished_label, skipped_no_gold=skipped_no_gold)
     stats["reference_rule"] = reference
-    (run_dir / STATS).write_text(json.dumps(stats, indent=2))
+    atomic_write_text(run_dir / STATS, json.dumps(stats, indent=2))
     return stats
 
 

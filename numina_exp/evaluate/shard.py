@@ -25,7 +25,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from numina_exp.config.validate import check_shard_keys
 from numina_exp.core.errors import ConfigError
-from numina_exp.core.io import atomic_write_jsonl, read_jsonl
+from numina_exp.core.io import atomic_write_jsonl, atomic_write_text, read_jsonl
 
 from .store import ResultStore
 from .suites import load_suite
@@ -56,7 +56,7 @@ def select_shard(rows: list[dict], e: Any, run_dir: Path | None = None) -> list[
     if run_dir is not None:
         info = {"shard_index": i, "num_shards": k, "start": start, "end": end, "total": len(rows),
                 "ids": [r["id"] for r in part]}
-        (Path(run_dir) / SHARD_FILE).write_text(json.dumps(info, indent=1) + "\n")
+        atomic_write_text(Path(run_dir) / SHARD_FILE, json.dumps(info, indent=1) + "\n")
     return part
 
 
@@ -143,9 +143,9 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     for log in sorted({p.name for d in ordered for p in d.glob("generations*.jsonl")}):
         lines = [line for d in ordered if (d / log).exists() for line in read_jsonl(d / log)]  # shard order = suite order
         atomic_write_jsonl(out_dir / log, lines)
-    (out_dir / "eval_plan.json").write_text(json.dumps(plans[0], sort_keys=True, default=str))
-    (out_dir / "resolved_config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True))
-    (out_dir / "shards.json").write_text(json.dumps(
+    atomic_write_text(out_dir / "eval_plan.json", json.dumps(plans[0], sort_keys=True, default=str))
+    atomic_write_text(out_dir / "resolved_config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    atomic_write_text(out_dir / "shards.json", json.dumps(
         [{"run_dir": str(d), **{k2: v for k2, v in infos[i][1].items() if k2 != "ids"}} for i, d in enumerate(ordered)],
         indent=1) + "\n")
     summary = summarize(merged, cfg, seeds, rows)

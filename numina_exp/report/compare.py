@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core.io import atomic_write_text
 from ..core.result_kind import ResultKind
 from ..core.text import md_cell
 
@@ -119,5 +120,5 @@ def compare(run_dirs: list[str | Path], out: str | Path | None = None) -> str:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         png = compare_plot(runs, out / "compare.png")
-        (out / "compare.md").write_text("# Runs compared\n\n" + table + "\n" + ("\n![compare](compare.png)\n" if png else ""))
+        atomic_write_text(out / "compare.md", "# Runs compared\n\n" + table + "\n" + ("\n![compare](compare.png)\n" if png else ""))
     return table

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core.io import atomic_write_text
 from ..core.text import md_cell
 from .plots import accuracy_by_suite_seed, agreement, agreement_histogram
 
@@ -60,7 +61,7 @@ def write_report(run_dir: str | Path, summary: dict, records: list[dict], cfg=No
         files = write_grid(grid, run_dir)
         images["nm_grid"] = files["png"]
         grid_md = grid_markdown(grid)
-    (run_dir / "results.json").write_text(json.dumps({k: v for k, v in summary.items() if k != "nm_grid"}
+    atomic_write_text(run_dir / "results.json", json.dumps({k: v for k, v in summary.items() if k != "nm_grid"}
                                                     | ({"nm_grid": {"file": "nm_grid.json", "width": grid["width"],
                                                                     "depth": len(grid["ms"]), "draws": grid["draws"],
                                                                     "full_cell": grid["accuracy"][-1][-1]}} if grid else {}),
@@ -95,7 +96,7 @@ def write_report(run_dir: str | Path, summary: dict, records: list[dict], cfg=No
         md.append("| " + " | ".join(md_cell(row[c]) for c in cols) + " |")
     if len(table) > MD_PROBLEM_ROWS:
         md.append(f"\n({len(table) - MD_PROBLEM_ROWS} more rows in per_problem.jsonl)")
-    (run_dir / "report.md").write_text("\n".join(md) + "\n")
+    atomic_write_text(run_dir / "report.md", "\n".join(md) + "\n")
     if tracker is not None and tracker.enabled:
         metrics = {"eval/accuracy_mean": summary["accuracy_mean"], "eval/accuracy_std": summary["accuracy_std"]}
         metrics.update({f"eval/seed{s}/accuracy": v["accuracy"] for s, v in summary["per_seed"].items()})

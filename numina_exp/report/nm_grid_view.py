@@ -8,6 +8,8 @@ from typing import Sequence
 
 import numpy as np
 
+from ..core.io import atomic_write_text
+
 
 def grid_markdown(grid: dict, ns: Sequence[int] | None = None) -> str:
     """Rows n, columns m, accuracy in %; `ns` selects rows (default: powers of two and N)."""
@@ -44,7 +46,7 @@ def plot_heatmap(grid: dict, path: str | Path, title: str = "SC-TIR accuracy by 
 
 def write_grid(grid: dict, out_dir: str | Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
-    (out_dir / "nm_grid.json").write_text(json.dumps(grid, indent=1))
-    (out_dir / "nm_grid.md").write_text(grid_markdown(grid) + "\n")
+    atomic_write_text(out_dir / "nm_grid.json", json.dumps(grid, indent=1))
+    atomic_write_text(out_dir / "nm_grid.md", grid_markdown(grid) + "\n")
     return {"json": out_dir / "nm_grid.json", "md": out_dir / "nm_grid.md",
             "png": plot_heatmap(grid, out_dir / "nm_grid.png")}

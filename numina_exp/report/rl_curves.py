@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..core.io import atomic_write_text
 from .plots import plt, save_figure
 
 
@@ -91,7 +92,7 @@ def render(run_dir: str | Path, metrics: dict | None = None) -> dict:
     hist = metrics.get("log_history", [])
     png = plot(hist, run_dir / "rl_curves.png", title=run_dir.name)
     md = run_dir / "rl_summary.md"
-    md.write_text(summary_table(metrics))
+    atomic_write_text(md, summary_table(metrics))
     first, last = _quarters(_series(hist, "reward")[1])
     return {"plot": str(png), "summary": str(md), "first_quarter": first, "last_quarter": last}
 

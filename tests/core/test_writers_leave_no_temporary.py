@@ -3,7 +3,8 @@ disk) leaves no `*.tmp*` file beside its target, and the old file (if any) as it
 
 The kernel's own failure mid-write comes from RLIMIT_FSIZE in a child process (EFBIG: write() fails
 part-way, the same path as ENOSPC), set after the imports and with no .pyc written (a cut .pyc breaks them). Covered: the evaluation plan (evaluate/plan.py) and every file of
-method=decontaminate (hits, clean datasets, report)."""
+method=decontaminate (hits, clean datasets, report), and an evaluation's results.json rewritten over a good one
+(report/eval_report.py; kaggle_sim, shard merges, N x M grids, sampling stats and compare.md use the same writer)."""
 from __future__ import annotations
 
 import errno
@@ -25,6 +26,18 @@ LIMITED = textwrap.dedent('''
 
         def write():
             check_plan(run_dir, {"plan_version": 2, "big": "x" * 50000})
+    elif what == "report":  # an evaluation's results.json / report.md, rewritten over a good one
+        from helpers import compose_cfg
+        from numina_exp.evaluate.summary import summarize
+        from numina_exp.report.eval_report import write_report
+        cfg = compose_cfg(["method=evaluate", "eval=jsonl", "eval.path=x.jsonl", "model=tiny_llama"])
+        recs = [{"seed": 0, "problem_id": f"p{i}", "suite": "s", "gold": "1", "answer": "1", "correct": True,
+                 "votes": {"1": 1}, "answered": 1, "copies": []} for i in range(3)]
+        summary = summarize(recs, cfg, [0], [{"id": r["problem_id"], "suite": "s"} for r in recs])
+        write_report(run_dir, summary, recs, cfg)  # the good files, before the limit
+
+        def write():
+            write_report(run_dir, {**summary, "padding": "x" * 400000}, recs, cfg)  # results.json > the limit
     else:  # the method itself, not the CLI: the limit must not reach a child (the CLI runs git: it cut its index.lock)
         from hydra import compose, initialize_config_dir
         from numina_exp.core.paths import conf_dir
@@ -50,7 +63,7 @@ def _limited(limit: int, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", LIMITED, str(limit), *args], cwd=REPO, capture_output=True, text=True,
                           timeout=300, env={"OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin",
                                             "PYTHONDONTWRITEBYTECODE": "1",
-                                            "PYTHONPATH": str(REPO)})
+                                            "PYTHONPATH": f"{REPO}:{REPO / 'tests'}"})
 
 
 def _temporaries(root):
@@ -76,3 +89,15 @@ def test_decontaminate_write_that_fails_leaves_no_temporary(tmp_path):
     assert (run_dir / "clean").is_dir()  # it got as far as the cleaned dataset (the write that failed)
     assert _temporaries(run_dir) == []
     assert not (run_dir / "clean.jsonl").exists()
+
+
+def test_evaluation_results_rewrite_that_fails_keeps_the_old_results(tmp_path):
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    proc = _limited(200_000, "report", str(run_dir))
+    assert f"errno {errno.EFBIG}" in proc.stdout, proc.stdout + proc.stderr
+    # the old, complete results.json is still there (a plain write_text truncates it first, then fails half-way:
+    # a later reader gets a JSON error, and a pipeline reading it cannot tell the stage's result)
+    old = json.loads((run_dir / "results.json").read_text())
+    assert "padding" not in old and old["problems"] == 3
+    assert _temporaries(run_dir) == []
