@@ -5,12 +5,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from eval_scripted import ScriptedDecoder, replay_lines, write_jsonl
 from helpers import REPO, compose_cfg, run_cli, strip_timing
+from openai_stub import StubServer
 
 from numina_exp.evaluate import load_suite, suite_config
 from numina_exp.evaluate.runner import run
@@ -61,33 +61,58 @@ def test_aimo_val_replay_identical_twice(replay_file, tmp_path):
     assert "| **all** | 12 |" in report and "## N x M from one pass" in report
 
 
-def test_resume_after_sigkill_matches_uninterrupted(replay_file, tmp_path):
+def _tir_reply(prompt: str) -> str:
+    """A two-step TIR copy, deterministic per prompt: a program (run in the sandbox), then the boxed value it printed."""
+    if prompt.rstrip().endswith("```"):  # the last thing in the context is the program's output block
+        printed = prompt.rstrip()[: -3].rstrip().rsplit("\n", 1)[-1].strip()
+        return f"So the answer is $\\boxed{{{printed}}}$."
+    return f"```python\nprint(sum(map(ord, {prompt[-40:]!r})) % 1000)\n```\n```output\n"
+
+
+def _stub_args(url, run_dir):
+    return ["method=evaluate", "decoding=sc_tir_numina", "decoding.n=4", "decoding.problems_in_flight=1", "backend=openai",
+            f"backend.url={url}", "backend.retries=0", "eval=aimo_val", "eval.limit=3", "eval.seeds=[0,1]",
+            "eval.nm_grid=true", "eval.nm_bootstrap=50", "eval.progress=false", f"hydra.run.dir={run_dir}"]
+
+
+def test_resume_after_sigkill_matches_uninterrupted(tmp_path):
+    # The kill comes while the run waits on the endpoint for the sixth problem's copies: the server holds that
+    # request until the SIGKILL has been sent, so exactly five problems are finished, however loaded the box is
+    # (an event to act on; polling per_problem.jsonl raced a run that could finish first).
     full, killed = tmp_path / "full", tmp_path / "killed"
-    r = run_cli(_args(replay_file, full, limit=12), timeout=300)
+    cfg = suite_config("aimo_val")
+    cfg.limit = 3
+    sixth = load_suite(cfg)[5]["problem"]
+    with StubServer(reply=_tir_reply) as server:
+        r = run_cli(_stub_args(server.url, full), timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     total = len(_lines(full / "per_problem.jsonl"))
-    assert total == 96
+    assert total == 24 and any(c["answer"] for row in _lines(full / "per_problem.jsonl") for c in row["copies"])
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline"}
-    proc = subprocess.Popen([sys.executable, "-m", "numina_exp", *_args(replay_file, killed, limit=12)], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    pp = killed / "per_problem.jsonl"
-    k = 5
-    deadline = time.time() + 240
-    while time.time() < deadline and proc.poll() is None:
-        if pp.exists() and pp.read_text().count("\n") >= k:
-            break
-        time.sleep(0.002)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    before = pp.read_text().splitlines()
-    assert k <= len(before) < total, f"kill came too late ({len(before)} of {total} problems finished)"
-    assert not (killed / "results.json").exists()
-    r = run_cli(_args(replay_file, killed, limit=12), timeout=300)
-    assert r.returncode == 0, r.stderr[-3000:]
-    after = (killed / "per_problem.jsonl").read_text().splitlines()
-    # problems finished before the kill were not generated again: their lines (timings included) survive as they were
-    finished_before = [l for l in before if l.endswith("}")]
-    assert all(l in after for l in finished_before[:-1])
+    with StubServer(reply=_tir_reply, hold=lambda prompt: sixth in prompt) as server:
+        proc = subprocess.Popen([sys.executable, "-m", "numina_exp", *_stub_args(server.url, killed)], cwd=REPO, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert server.held.wait(timeout=300), "the run never asked for the sixth problem"
+            assert proc.poll() is None
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        finally:
+            server.release()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        pp = killed / "per_problem.jsonl"
+        before = pp.read_text().splitlines()
+        assert len(before) == 5, before  # the five problems before the held one, each saved when it finished
+        assert not (killed / "results.json").exists()
+        asked = len(server.requests)
+        r = run_cli(_stub_args(server.url, killed), timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+        # the five saved problems were not asked for again: at most 4 copies x 4 steps for each of the other 19
+        assert len(server.requests) - asked <= (total - 5) * 4 * 4
+    after = pp.read_text().splitlines()
+    assert after[:5] == before  # their lines (timings included) survive as they were
     assert _outputs(killed) == _outputs(full)
     for g in killed.glob("generations*.jsonl"):  # no duplicated generation in the log
         keys = [(x["problem_id"], x["copy"], x["step"]) for x in _lines(g)]
