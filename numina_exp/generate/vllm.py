@@ -69,6 +69,21 @@ def sampling_params(sampling: Sampling, seed: Optional[int]):
                           include_stop_str_in_output=sampling.include_stop_in_output, seed=seed)
 
 
+# A context that already fills max_model_len cannot take one more token: the copy ends its step as if the
+# token limit was hit (finish "length", nothing new), which the SC-TIR rules treat like any token-limit stop
+# (restart or fail). vLLM itself rejects such a prompt with an error, which ended a whole evaluation when one
+# copy's generation reached the limit and its program's output was appended (seen on Mini-AIMO, 1537 > 1536).
+FULL = Completion("", 0, "length")
+
+
+def context_full(engine, prompt: str) -> bool:
+    """Whether `prompt` (tokenized as vLLM does for a completion) leaves no room in max_model_len."""
+    limit = engine.model_config.max_model_len
+    if len(prompt.encode("utf-8")) + 2 < limit:  # a token is at least one byte (+ BOS/EOS): cannot be full
+        return False
+    return len(engine.get_tokenizer().encode(prompt)) >= limit
+
+
 def to_completion(out) -> Completion:
     if out.finish_reason == "length":
         reason = "length"
@@ -142,9 +157,14 @@ class VLLMBackend(Backend):
         if self._workers:
             return self._generate_dp(prompts, sampling, keys)
         keys = list(keys) if keys is not None else [None] * len(prompts)
-        params = [sampling_params(sampling, request_seed(sampling.seed, k)) for k in keys]
-        outs = self.llm.generate(list(prompts), params, use_tqdm=False)
-        return [[to_completion(o) for o in out.outputs] for out in outs]
+        engine = self.llm.llm_engine
+        fits = [i for i, p in enumerate(prompts) if not context_full(engine, p)]
+        params = [sampling_params(sampling, request_seed(sampling.seed, keys[i])) for i in fits]
+        outs = self.llm.generate([prompts[i] for i in fits], params, use_tqdm=False) if fits else []
+        result = [[FULL] * sampling.n for _ in prompts]
+        for i, out in zip(fits, outs):
+            result[i] = [to_completion(o) for o in out.outputs]
+        return result
 
     def streamer(self):
         if self._workers:
@@ -249,10 +269,14 @@ class VLLMStreamer(Streamer):
         self.engine = engine
         self.max_steps = max_steps_per_poll
         self._keys: dict = {}
+        self._full: list = []  # keys whose context is already full: answered at the next poll, without the engine
         self._ids = itertools.count()
 
     def submit(self, prompt: str, sampling: Sampling, key: GenKey) -> None:
         from vllm.sampling_params import RequestOutputKind
+        if context_full(self.engine, prompt):
+            self._full.append(key)
+            return
         rid = f"sctir-{next(self._ids)}"
         params = sampling_params(sampling, request_seed(sampling.seed, key))
         params.output_kind = RequestOutputKind.FINAL_ONLY  # no per-step partial outputs to detokenize
@@ -260,10 +284,13 @@ class VLLMStreamer(Streamer):
         self._keys[rid] = key
 
     def pending(self) -> int:
-        return len(self._keys)
+        return len(self._keys) + len(self._full)
 
     def poll(self) -> list[tuple[GenKey, Completion]]:
-        done = []
+        done = [(k, FULL) for k in self._full]
+        self._full = []
+        if done:
+            return done
         for _ in range(self.max_steps):
             if not self._keys:
                 break
@@ -275,6 +302,7 @@ class VLLMStreamer(Streamer):
         return done
 
     def cancel(self, problem_id=None) -> None:
+        self._full = [k for k in self._full if problem_id is not None and k.problem_id != problem_id]
         rids = [r for r, k in self._keys.items() if problem_id is None or k.problem_id == problem_id]
         if rids:
             self.engine.abort_request(rids)

@@ -100,3 +100,31 @@ def test_seeded_prompts_beyond_one_step_of_prefill(vllm_backend):
     s = Sampling(n=1, temperature=1.0, max_new_tokens=2, seed=1)
     outs = vllm_backend.generate([prompt(j) for j in range(count)], s, [GenKey("long", i, 0) for i in range(count)])
     assert len(outs) == count and all(o[0].num_tokens >= 1 for o in outs)
+
+
+def test_a_context_that_fills_max_model_len_ends_its_step_not_the_run(vllm_backend):
+    """A copy whose generation reached max_model_len and then got its program's output appended has a context
+    longer than the engine takes: vLLM rejects such a request with an error, which ended a whole Mini-AIMO
+    evaluation (1537 > 1536 tokens). The backend answers it as a token-limit stop with nothing new, on both
+    paths (batch and streamed), and generates the other prompts as usual."""
+    from numina_exp.generate.base import GenKey, Sampling
+    engine = vllm_backend.llm.llm_engine
+    limit = engine.model_config.max_model_len
+    tok = engine.get_tokenizer()
+    long = "### Problem: " + " ".join(f"w{i}" for i in range(limit)) + "\n### Solution: "
+    exact = tok.decode(tok.encode(long, add_special_tokens=False)[: limit - 1])  # with BOS: exactly the limit
+    assert len(tok.encode(long)) > limit and len(tok.encode(exact)) == limit
+    short = "### Problem: 1 + 1\n### Solution: "
+    s = Sampling(n=2, temperature=1.0, max_new_tokens=4, seed=3)
+    outs = vllm_backend.generate([long, short, exact], s, [GenKey("p", 0, 0), GenKey("q", 0, 0), GenKey("r", 0, 0)])
+    assert [(c.text, c.num_tokens, c.finish_reason) for c in outs[0]] == [("", 0, "length")] * 2
+    assert outs[2] == outs[0] and all(c.num_tokens >= 1 for c in outs[1])
+    streamer = vllm_backend.streamer()
+    streamer.submit(short, s, GenKey("q", 0, 0))
+    streamer.submit(long, s, GenKey("p", 0, 1))
+    assert streamer.pending() == 2
+    done = {}
+    while streamer.pending():
+        done.update(streamer.poll())
+    assert (done[GenKey("p", 0, 1)].finish_reason, done[GenKey("p", 0, 1)].num_tokens) == ("length", 0)
+    assert done[GenKey("q", 0, 0)].num_tokens >= 1
