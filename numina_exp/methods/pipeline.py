@@ -27,6 +27,7 @@ from hydra import compose
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf, open_dict
 
+from ..config import PACKAGE_DIR
 from ..config.scaling import apply_scale
 from ..core.errors import ConfigError
 from ..core.io import atomic_write_json
@@ -167,6 +168,35 @@ def wire(stages: list[Stage], run_dir: Path) -> None:
             stage.wiring[key] = names if kind == "models" else names[0]
 
 
+def rebase_package(old, new, package_dir: str) -> tuple[object, set[str]]:
+    """`old` (a resolved config) with each value that is a path under another numina_exp package root, where
+    `new` has the same path under `package_dir`, replaced by the new one; and the old roots seen."""
+    name = Path(package_dir).name
+    roots: set[str] = set()
+
+    def walk(a, b):
+        if isinstance(a, dict) and isinstance(b, dict):
+            return {k: walk(v, b[k]) if k in b else v for k, v in a.items()}
+        if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+            return [walk(x, y) for x, y in zip(a, b)]
+        if a == b or not (isinstance(a, str) and isinstance(b, str) and b.startswith(package_dir)):
+            return a
+        rest = b[len(package_dir):]
+        if (rest and not rest.startswith("/")) or not a.endswith(rest) or Path(a[: len(a) - len(rest)]).name != name:
+            return a
+        roots.add(a[: len(a) - len(rest)])
+        return b
+
+    return walk(old, new), roots
+
+
+def moved_package_only(old, new, package_dir: str) -> bool:
+    """Whether `old` and `new` (resolved configs) differ only in where the numina_exp package lies: every
+    differing value is the same path under one other package root."""
+    rebased, roots = rebase_package(old, new, package_dir)
+    return rebased == new and len(roots) == 1
+
+
 def _diff(old: dict, new: dict, prefix: str = "") -> list[str]:
     keys = []
     for k in sorted(set(old) | set(new)):
@@ -189,7 +219,12 @@ def previous_state(stage: Stage, stage_dir: Path) -> str:
     old_hash = json.loads(info_path.read_text()).get("config_hash") if info_path.exists() else None
     if old_hash != config_hash(stage.cfg):
         old = OmegaConf.to_container(OmegaConf.load(old_cfg), resolve=True)
-        changed = _diff(old, OmegaConf.to_container(stage.cfg, resolve=True))
+        now = OmegaConf.to_container(stage.cfg, resolve=True)
+        if moved_package_only(old, now, str(PACKAGE_DIR)):
+            # the same stage run from another checkout (a moved or re-cloned repo): only the package's own
+            # path differs in its shipped-file keys, whose contents check_same_inputs compared above
+            return "complete" if (stage_dir / RESULT).exists() else "partial"
+        changed = _diff(rebase_package(old, now, str(PACKAGE_DIR))[0], now)  # not the paths a moved checkout changes
         raise ConfigError(f"pipeline.stages[{stage.index}]",
                           f"{stage_dir} holds stage {stage.name} run under another config: " + "; ".join(changed[:8]),
                           "rerun with the same overrides, or use a new run dir (drop hydra.run.dir)")
