@@ -71,7 +71,6 @@ def test_real_weights_write_python(smol):
     assert "```python" in text and "print" in text, text
 
 
-@pytest.mark.slow
 def test_sft_lora_and_sc_tir_eval_run_on_smollm2(tmp_path):
     """Two methods through the real CLI: a few LoRA stage-2 steps on the shipped TIR sample, then SC-TIR
     (hf backend) on two GSM8K problems with the merged result."""

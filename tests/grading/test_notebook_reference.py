@@ -107,7 +107,6 @@ def test_identical_to_the_notebooks_functions_on_shipped_texts(capsys):
     assert n_norm > 4000 and answered > 4000
 
 
-@pytest.mark.slow
 def test_identical_to_the_notebooks_functions_on_every_shipped_text(capsys):
     n_norm, answered = _compare(1, capsys)
     assert n_norm > 34000 and answered > 38000

@@ -109,7 +109,6 @@ def test_one_class_and_empty_sets_fail_before_training(tmp_path, labels, counts)
     assert not (tmp_path / "run" / "checkpoints").exists() and time.time() - t < 60
 
 
-@pytest.mark.slow
 def test_resume_after_kill(tmp_path):
     samples = write_samples(tmp_path / "samples.jsonl", toy_samples())
     run = tmp_path / "run"
@@ -129,7 +128,6 @@ def test_resume_after_kill(tmp_path):
     assert m["resumed_from"] == str(run / "checkpoints" / f"checkpoint-{done[-1]}") and m["global_step"] == 12
 
 
-@pytest.mark.slow
 def test_kto_lora_merges_the_adapter(tmp_path):
     run = tmp_path / "run"
     cli(["+experiment=kto_lora", *KTO[1:], "train.learning_rate=1e-2", "train.max_steps=6"], run)

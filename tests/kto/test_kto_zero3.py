@@ -1,12 +1,10 @@
 """KTO under DeepSpeed ZeRO-3 over 2 CPU processes (the entrypoint re-launches through accelerate)."""
 import json
 
-import pytest
 from kto_scripted import toy_samples, write_samples
 from test_kto_runs import KTO, cli
 
 
-@pytest.mark.slow
 def test_kto_zero3_two_cpu_processes(tmp_path):
     samples = write_samples(tmp_path / "samples.jsonl", toy_samples())
     run = tmp_path / "run"

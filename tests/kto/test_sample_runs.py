@@ -33,7 +33,7 @@ def test_early_stop_is_refused(tmp_path):
     assert proc.returncode == 2 and "decoding.early_stop" in proc.stderr
 
 
-@pytest.mark.parametrize("backend", ["hf", pytest.param("vllm", marks=pytest.mark.slow)])  # vllm: ~3 min under load
+@pytest.mark.parametrize("backend", ["hf", "vllm"])  # vllm: 46 s on 2 idle cores
 def test_twin_sampling_labels_every_row(tmp_path, backend):
     extra = ["backend.enforce_eager=true", "backend.max_model_len=1024"] if backend == "vllm" else []
     run = tmp_path / "run"

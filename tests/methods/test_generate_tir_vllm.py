@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 
-import pytest
 from helpers import compose_cfg, run_cli
 
 from numina_exp.config import PACKAGE_DIR
@@ -50,7 +49,6 @@ def _extra_correct(journal):
     return sum(max(0, x["outcomes"].get("correct", 0) - 1) for x in journal)
 
 
-@pytest.mark.slow
 def test_tiny_twin_on_vllm_cpu_ten_gsm8k_problems(tmp_path):
     run_dir = tmp_path / "run"
     res = run_cli(_args(run_dir, "backend.enforce_eager=true"), timeout=900, env=VLLM_ENV)
@@ -70,7 +68,6 @@ def _free_port():
     return port
 
 
-@pytest.mark.slow
 def test_tiny_twin_behind_vllm_serve_through_backend_openai(tmp_path):
     from numina_exp.config.scaling import apply_scale
     from numina_exp.models import resolve_model_source

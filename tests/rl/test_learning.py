@@ -32,6 +32,5 @@ def test_grpo_learns_a_dense_toy_reward(tmp_path):
     _learns("grpo", tmp_path)
 
 
-@pytest.mark.slow
 def test_rloo_learns_a_dense_toy_reward(tmp_path):
     _learns("rloo", tmp_path)

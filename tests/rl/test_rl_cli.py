@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from helpers import descendants
 from rl_helpers import check_step_lines
 
@@ -67,7 +66,6 @@ def test_rloo_rejects_tir_rollout_before_loading(tmp_path):
     assert not (tmp_path / "checkpoints").exists()
 
 
-@pytest.mark.slow
 def test_rloo_zero3_two_cpu_processes(tmp_path):
     run_cli(["+experiment=rloo_from_rl", *SMALL, "train.max_steps=2", "distributed=zero3", "launch.processes=2"], tmp_path)
     m = metrics(tmp_path)
@@ -78,7 +76,6 @@ def test_rloo_zero3_two_cpu_processes(tmp_path):
     assert all(p.numel() > 0 for p in model.parameters())  # gathered, not ZeRO-3 partitions
 
 
-@pytest.mark.slow
 def test_grpo_resume_after_kill(tmp_path):
     args = ["+experiment=grpo_tir", *SMALL, "train.max_steps=6", "train.save_steps=2", "train.save_total_limit=null",
             f"hydra.run.dir={tmp_path}"]
@@ -102,10 +99,9 @@ def test_grpo_resume_after_kill(tmp_path):
     assert m["resumed_from"] == str(ckpt.parent / f"checkpoint-{done[-1]}") and m["global_step"] == 6
 
 
-@pytest.mark.slow
 def test_grpo_from_sft_pipeline(tmp_path):
     out = run_cli(["+experiment=grpo_from_sft", "scale=cpu",
-                   "pipeline.overrides=[train.learning_rate=1e-3,train.max_steps=3,data.max_rows=16]"], tmp_path, timeout=900)
+                   'pipeline.overrides=["train.learning_rate=1e-3","train.max_steps=3","data.max_rows=16"]'], tmp_path, timeout=900)
     stage = next(tmp_path.glob("*_grpo_tir"))
     assert "reward curves:" in out and (stage / "rl_curves.png").exists()
     cfg = (stage / "resolved_config.yaml").read_text()
