@@ -29,7 +29,7 @@ import json
 import random
 from pathlib import Path
 
-from recorded import REPO, compose, load_recordings, replay_cfg
+from recorded import REPO, compose, jsonl_rows, load_recordings, replay_cfg
 
 VOTES = REPO / "benchmarks" / "data" / "qwen_math_cot_8.jsonl"
 
@@ -109,7 +109,7 @@ def sequential_run_rows(run: str) -> tuple[str, list[dict]]:
 
     recs = load_recordings(run)
     kind = recs[0].answer_kind
-    records = [json.loads(line) for line in (Path(run) / "per_problem.jsonl").read_text().splitlines() if line.strip()]
+    records = jsonl_rows(Path(run) / "per_problem.jsonl")
     run_d = replay_cfg(recs[0], []).decoding
     rows = []
     for name, ov in settings():

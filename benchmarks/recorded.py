@@ -14,7 +14,6 @@ copies answer different problems), which is why only timings and the agreement o
 bundles are reported from it."""
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +50,10 @@ class RecordingError(ValueError):
     """A folder that is not a usable recording; the message names the file and the fix."""
 
 
-def _jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+def jsonl_rows(path: Path) -> list[dict]:
+    from numina_exp.core.io import read_jsonl  # names file and line on a bad one; a torn last line is refused too
+
+    return read_jsonl(path, torn_tail_ok=False)
 
 
 def load_recording(path: str | Path = TORA) -> Recording:
@@ -71,10 +72,10 @@ def load_recordings(path: str | Path = TORA) -> list[Recording]:
 
     path = Path(path)
     if (path / "problems.jsonl").exists():
-        return [Recording(path.name, read_generations(path / "generations.jsonl"), _jsonl(path / "problems.jsonl"))]
+        return [Recording(path.name, read_generations(path / "generations.jsonl"), jsonl_rows(path / "problems.jsonl"))]
     if not (path / "per_problem.jsonl").exists():
         raise RecordingError(f"{path}: neither problems.jsonl (a recording) nor per_problem.jsonl (an evaluation run dir)")
-    records = _jsonl(path / "per_problem.jsonl")
+    records = jsonl_rows(path / "per_problem.jsonl")
     run_cfg = _run_config(path)
     seeds = sorted({int(r.get("seed", 0)) for r in records})
     logs = {s: path / ("generations.jsonl" if len(seeds) == 1 else f"generations.seed{s}.jsonl") for s in seeds}
