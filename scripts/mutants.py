@@ -21,7 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 # module (under numina_exp/) -> the tests that claim to cover it, smallest module first
 MODULES = {
-    "decode/sc_tir_rules": ["tests/decode/test_sc_tir_numina.py", "tests/decode/test_notebook_rules_by_default.py"],
+    "decode/sc_tir_rules": ["tests/decode/test_sc_tir_rules_decide.py", "tests/decode/test_sc_tir_numina.py",
+                            "tests/decode/test_notebook_rules_by_default.py"],
     "grading/vote": ["tests/grading/test_vote.py", "tests/grading/test_vote_result_fields.py",
                      "tests/properties/test_grading_properties.py"],
     "methods/kto": ["tests/kto/test_kto_pieces.py", "tests/kto/test_kto_weights_and_logps.py"],  # KTO data/weights
@@ -29,7 +30,7 @@ MODULES = {
                           "tests/decode/test_early_stop_math_and_posterior.py",
                           "tests/properties/test_early_stop_properties.py", "tests/decode/test_early_stop_boundaries.py"],
     "sandbox/protocol": ["tests/sandbox/test_protocol_auth.py", "tests/sandbox/test_protocol_wire.py"],
-    "merge/plan": ["tests/merge/test_merge_inputs.py", "tests/merge/test_merge_math.py"],
+    "merge/plan": ["tests/merge/test_merge_plan_table.py", "tests/merge/test_merge_inputs.py", "tests/merge/test_merge_math.py"],
     "quantize/fidelity": ["tests/quantize/test_fidelity_kl.py"],
     "grading/normalize": ["tests/grading/test_normalize.py", "tests/properties/test_grading_properties.py"],
     "grading/extract": ["tests/grading/test_extract.py", "tests/properties/test_grading_properties.py"],
@@ -48,7 +49,10 @@ def _config(module: str, tests: list[str]) -> str:
     return (f"\n[mutmut]\nsource_paths = numina_exp\nonly_mutate = numina_exp/{module}.py\n"
             f"pytest_add_cli_args_test_selection =\n    {lines}\n"
             "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n    -q\n"
-            "also_copy =\n    conf\n    benchmarks\n    scripts\n")
+            # everything a listed test may read besides the package: sweeps/ (the Slurm array of the
+            # sharded-eval test), launch/, docs/ and the root files
+            "also_copy =\n    conf\n    benchmarks\n    scripts\n    sweeps\n    launch\n    docs\n"
+            "    Makefile\n    README.md\n    pyproject.toml\n")
 
 
 def run_module(module: str, keep: bool) -> dict:
