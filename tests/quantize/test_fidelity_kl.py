@@ -67,3 +67,96 @@ def test_kl_is_the_hand_computed_kl_of_unquantized_to_quantized(pair):
     # the test can tell the directions apart: the reverse KL and the q-weighted log ratio are outside it
     # (measured: the reverse KL differs by 6e-4 relative, the q-weighted one has the other sign)
     assert abs(rev - fwd) > 2e-4 * fwd and abs(wrong - fwd) > fwd, (fwd, rev, wrong)
+
+
+def _hand_overall_and_layers(twin, quant, held):
+    """Every overall metric in float64 from the two models' logits, and each layer type's pooled
+    relative output error from hooks that feed the unquantized layer the quantized layer's own input."""
+    import math
+    from collections import defaultdict
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    ref = AutoModelForCausalLM.from_pretrained(str(twin), dtype=torch.float32).eval()
+    q = AutoModelForCausalLM.from_pretrained(str(quant), dtype=torch.float32).eval()
+    ref_mods = dict(ref.named_modules())
+    sq = defaultdict(lambda: [0.0, 0.0])
+    calls = defaultdict(int)
+
+    def hook(name):
+        def fn(module, inputs, output):
+            y = ref_mods[name](inputs[0]).double()
+            sq[name.split(".")[-1]][0] += float((output.double() - y).pow(2).sum())
+            sq[name.split(".")[-1]][1] += float(y.pow(2).sum())
+            calls[name.split(".")[-1]] += 1
+        return fn
+
+    hooks = [m.register_forward_hook(hook(n)) for n, m in q.named_modules() if hasattr(m, "qweight")]
+    abs_sum = ref_abs = count = top1 = nll_r = nll_q = targets = 0.0
+    max_abs, positions = 0.0, 0
+    with torch.compiler.set_stance("force_eager"), torch.no_grad():
+        for ids in held:
+            x = torch.tensor([ids])
+            a = ref(input_ids=x).logits[0].double()
+            b = q(input_ids=x).logits[0].double()
+            d = (a - b).abs()
+            abs_sum += float(d.sum())
+            ref_abs += float(a.abs().sum())
+            count += d.numel()
+            max_abs = max(max_abs, float(d.max()))
+            top1 += float((a.argmax(-1) == b.argmax(-1)).sum())
+            positions += len(ids)
+            nxt = torch.tensor(ids[1:])
+            nll_r -= float(torch.log_softmax(a[:-1], -1).gather(1, nxt[:, None]).sum())
+            nll_q -= float(torch.log_softmax(b[:-1], -1).gather(1, nxt[:, None]).sum())
+            targets += len(ids) - 1
+    for h in hooks:
+        h.remove()
+    overall = {"logit_abs_err_mean": abs_sum / count, "logit_abs_err_max": max_abs,
+               "logit_rel_err_mean": abs_sum / ref_abs, "top1_agreement": top1 / positions,
+               "ppl_unquantized": math.exp(nll_r / targets), "ppl_quantized": math.exp(nll_q / targets)}
+    overall["ppl_change_pct"] = 100 * (overall["ppl_quantized"] / overall["ppl_unquantized"] - 1)
+    layers = {k: {"rel_output_err": math.sqrt(e / r), "layers": calls[k] // len(held)} for k, (e, r) in sq.items()}
+    return overall, layers
+
+
+def test_every_metric_is_the_hand_computed_one(pair, tmp_path):
+    from numina_exp.quantize.fidelity import write_report
+
+    twin, quant, held = pair
+    report = fidelity_report(str(twin), str(quant), held)
+    overall, layers = _hand_overall_and_layers(twin, quant, held)
+    got = report["overall"]
+    assert got["rows"] == len(held)
+    for key, want in overall.items():
+        # float32 against float64: 1e-4 relative; the perplexity change is a small difference of two
+        # perplexities, so it gets an absolute tolerance in percentage points (measured error 7e-5)
+        tol = {"abs": 5e-4} if key == "ppl_change_pct" else {"rel": 1e-4, "abs": 1e-6}
+        assert got[key] == pytest.approx(want, **tol), key
+    # 2-bit weights: the two models disagree visibly, so a metric computed from the wrong model or
+    # the wrong axis cannot pass by accident
+    assert 0 < got["top1_agreement"] < 1 and got["ppl_quantized"] != pytest.approx(got["ppl_unquantized"], rel=1e-3)
+    assert set(report["per_layer_type"]) == set(layers) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                                            "up_proj", "down_proj"}
+    for kind, want in layers.items():
+        assert report["per_layer_type"][kind]["layers"] == want["layers"] >= 1, kind
+        assert report["per_layer_type"][kind]["rel_output_err"] == pytest.approx(want["rel_output_err"], rel=1e-3), kind
+
+    js, md = write_report(report, tmp_path, settings={"bits": 2})
+    assert json.loads(js.read_text()) == json.loads(json.dumps({**report, "settings": {"bits": 2}}))
+    text = md.read_text()
+    assert f"{len(held)} held-out rows, {got['tokens']} tokens." in text and '"bits": 2' in text
+    for line in (f"| KL(unquantized, quantized) per token | {got['kl_mean']:.3e} |",
+                 f"| top-1 agreement | {100 * got['top1_agreement']:.2f}% |",
+                 f"| perplexity quantized | {got['ppl_quantized']:.4f} ({got['ppl_change_pct']:+.3f}%) |",
+                 f"| max abs logit error | {got['logit_abs_err_max']:.3e} |",
+                 f"| q_proj | {report['per_layer_type']['q_proj']['layers']} | "
+                 f"{report['per_layer_type']['q_proj']['rel_output_err']:.3e} |"):
+        assert line in text, line
+
+
+def test_a_model_without_quantized_layers_is_refused_by_name(pair):
+    twin, _, held = pair
+    with pytest.raises(ValueError, match="has no quantized linear layer"):
+        fidelity_report(str(twin), str(twin), held)
