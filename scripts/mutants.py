@@ -25,7 +25,8 @@ MODULES = {
                             "tests/decode/test_notebook_rules_by_default.py"],
     "grading/vote": ["tests/grading/test_vote.py", "tests/grading/test_vote_result_fields.py",
                      "tests/properties/test_grading_properties.py"],
-    "methods/kto": ["tests/kto/test_kto_pieces.py", "tests/kto/test_kto_weights_and_logps.py"],  # KTO data/weights
+    "methods/kto": ["tests/kto/test_kto_config_checks.py", "tests/kto/test_kto_pieces.py",
+                    "tests/kto/test_kto_weights_and_logps.py"],  # KTO data/weights
     "decode/early_stop": ["tests/decode/test_early_stop.py", "tests/decode/test_early_stop_adaptive.py",
                           "tests/decode/test_early_stop_math_and_posterior.py",
                           "tests/properties/test_early_stop_properties.py", "tests/decode/test_early_stop_boundaries.py"],
