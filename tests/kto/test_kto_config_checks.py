@@ -96,18 +96,19 @@ def _row(label, split="train"):
     return {"prompt": "p", "completion": "c", "label": label, "split": split}
 
 
-@pytest.mark.parametrize("train,key,words", [
-    ({"beta": 0.0}, "train.beta", "must be > 0, got 0.0"),
-    ({"desirable_weight": "heavy"}, "train.desirable_weight", "must be a number or auto, got 'heavy'"),
-    ({"undesirable_weight": -1}, "train.undesirable_weight", "must be > 0, got -1"),
-    ({"max_length": 15}, "train.max_length", "must be >= 16, got 15"),
+@pytest.mark.parametrize("train,key,problem,fix", [
+    ({"beta": 0.0}, "train.beta", "must be > 0, got 0.0", "use e.g. 0.1 (TRL's default)"),
+    ({"desirable_weight": "heavy"}, "train.desirable_weight", "must be a number or auto, got 'heavy'",
+     "set train.desirable_weight=auto or e.g. train.desirable_weight=1.0"),
+    ({"undesirable_weight": -1}, "train.undesirable_weight", "must be > 0, got -1",
+     "set train.undesirable_weight=auto or a positive number"),
+    ({"max_length": 15}, "train.max_length", "must be >= 16, got 15", "use e.g. 2048"),
 ])
-def test_validate_names_the_train_key(tmp_path, train, key, words):
+def test_validate_names_the_train_key(tmp_path, train, key, problem, fix):
     path = _samples(tmp_path, [_row(True), _row(False)])
     with pytest.raises(ConfigError) as err:
         validate(_cfg(path, **train))
-    assert err.value.key == key and words in err.value.problem
-    assert key in err.value.fix or "e.g." in err.value.fix
+    assert (err.value.key, err.value.problem, err.value.fix) == (key, problem, fix)
 
 
 def test_validate_accepts_the_edges(tmp_path):
@@ -118,10 +119,13 @@ def test_validate_accepts_the_edges(tmp_path):
 def test_validate_needs_a_samples_file(tmp_path):
     with pytest.raises(ConfigError) as err:
         validate(_cfg(None))
-    assert err.value.key == "data.path" and "none are given" in err.value.problem and "method=sample" in err.value.fix
+    assert (err.value.key, err.value.problem) == ("data.path", "KTO trains on labelled samples and none are given")
+    assert err.value.fix == ("set data.path=RUN/samples.jsonl (the output of method=sample), or run it in a pipeline "
+                             "after a sample stage")
     with pytest.raises(ConfigError) as err:
         validate(_cfg(tmp_path / "missing.jsonl"))
-    assert err.value.key == "data.path" and "file not found" in err.value.problem
+    assert (err.value.key, err.value.problem) == ("data.path", f"file not found: {tmp_path / 'missing.jsonl'}")
+    assert err.value.fix == "point data.path at a samples.jsonl written by method=sample"
 
 
 def test_check_labels_splits_and_refuses_with_counts(tmp_path):

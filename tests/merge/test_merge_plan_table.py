@@ -41,42 +41,51 @@ def test_valid_requests_pass(changes):
     check_request(_req(**changes))
 
 
+MODELS_FIX = "list the models to merge: merge.models=[A,B]"
+TWO_FIX = "give two models (for more, merge pairwise in a pipeline)"
+BASE_FIX = "set merge.base_model to the model the inputs were fine-tuned from"
+NO_BASE_FIX = "unset merge.base_model (merge.base_model=null)"
+TV = "merges task vectors (model - base) and needs the base"
+
+
 @pytest.mark.parametrize("changes,key,problem,fix", [
-    ({"method": "average"}, "merge.method", "unknown method 'average'", "use one of ['linear', 'slerp'"),
-    ({"models": ["a"]}, "merge.models", "needs at least two models, got 1", "merge.models=[A,B]"),
-    ({"models": []}, "merge.models", "got 0", "list the models"),
-    ({"method": "slerp", "models": ["a", "b", "c"]}, "merge.models", "slerp merges exactly two models, got 3",
-     "merge pairwise"),
-    ({"method": "warp", "base_model": "z", "models": ["a", "b", "c"]}, "merge.models", "warp merges exactly two",
-     "give two models"),
-    ({"models": ["a", "b", "a"]}, "merge.models", "lists the same model twice", "merge.weights"),
-    ({"method": "slerp", "weights": [0.5, 0.5]}, "merge.weights", "slerp is weighted by merge.t",
-     "merge.weights=[]"),
-    ({"weights": [1.0]}, "merge.weights", "1 weights for 2 models", "one weight per model in merge.models (2)"),
-    ({"weights": [1.0, float("nan")]}, "merge.weights", "non-finite weight", "finite"),
-    ({"weights": [float("inf"), 1.0]}, "merge.weights", "non-finite weight", "finite"),
-    ({"method": "task_arithmetic"}, "merge.base_model", "task_arithmetic merges task vectors", "set merge.base_model"),
-    ({"method": "dare_linear"}, "merge.base_model", "needs the base", "fine-tuned from"),
-    ({"method": "warp"}, "merge.base_model", "warp merges task vectors", "set merge.base_model"),
-    ({"base_model": "c"}, "merge.base_model", "linear uses no base model", "merge.base_model=null"),
-    ({"method": "slerp", "base_model": "c"}, "merge.base_model", "interpolates merge.models[0] -> merge.models[1]",
-     "merge.base_model=null"),
-    ({"method": "ties", "base_model": "b"}, "merge.base_model", "is also listed in merge.models", "only the fine-tunes"),
+    ({"method": "average"}, "merge.method", "unknown method 'average'",
+     "use one of ['linear', 'slerp', 'task_arithmetic', 'ties', 'dare_ties', 'dare_linear', 'warp']"),
+    ({"models": ["a"]}, "merge.models", "needs at least two models, got 1", MODELS_FIX),
+    ({"models": []}, "merge.models", "needs at least two models, got 0", MODELS_FIX),
+    ({"method": "slerp", "models": ["a", "b", "c"]}, "merge.models", "slerp merges exactly two models, got 3", TWO_FIX),
+    ({"method": "warp", "base_model": "z", "models": ["a", "b", "c"]}, "merge.models",
+     "warp merges exactly two models, got 3", TWO_FIX),
+    ({"models": ["a", "b", "a"]}, "merge.models", "lists the same model twice",
+     "list each model once and weight it with merge.weights"),
+    ({"method": "slerp", "weights": [0.5, 0.5]}, "merge.weights", "slerp is weighted by merge.t, not merge.weights",
+     "unset merge.weights (merge.weights=[]) and set merge.t"),
+    ({"weights": [1.0]}, "merge.weights", "1 weights for 2 models",
+     "give one weight per model in merge.models (2), or none for equal weights"),
+    ({"weights": [1.0, float("nan")]}, "merge.weights", "non-finite weight in [1.0, nan]", "use finite numbers"),
+    ({"weights": [float("inf"), 1.0]}, "merge.weights", "non-finite weight in [inf, 1.0]", "use finite numbers"),
+    ({"method": "task_arithmetic"}, "merge.base_model", f"task_arithmetic {TV}", BASE_FIX),
+    ({"method": "dare_linear"}, "merge.base_model", f"dare_linear {TV}", BASE_FIX),
+    ({"method": "warp"}, "merge.base_model", f"warp {TV}", BASE_FIX),
+    ({"base_model": "c"}, "merge.base_model", "linear uses no base model", NO_BASE_FIX),
+    ({"method": "slerp", "base_model": "c"}, "merge.base_model", "slerp interpolates merge.models[0] -> merge.models[1]",
+     NO_BASE_FIX),
+    ({"method": "ties", "base_model": "b"}, "merge.base_model", "is also listed in merge.models",
+     "list only the fine-tunes in merge.models"),
     ({"method": "ties", "base_model": "c", "density": 0.0}, "merge.density", "must be in (0, 1], got 0.0",
-     "merge.density=0.5"),
-    ({"method": "dare_ties", "base_model": "c", "density": 1.0001}, "merge.density", "got 1.0001", "merge.density=0.5"),
-    ({"t": -0.01}, "merge.t", "must be in [0, 1], got -0.01", "merge.t=0.5"),
-    ({"t": 1.01}, "merge.t", "got 1.01", "merge.t=0.5"),
-    ({"eta": -0.01}, "merge.eta", "must be in [0, 1], got -0.01", "merge.eta=0.5"),
-    ({"eta": 1.5}, "merge.eta", "got 1.5", "merge.eta=0.5"),
-    ({"dtype": "fp8"}, "merge.dtype", "unknown dtype 'fp8'", "['auto', 'float32', 'bfloat16', 'float16']"),
+     "e.g. merge.density=0.5"),
+    ({"method": "dare_ties", "base_model": "c", "density": 1.0001}, "merge.density", "must be in (0, 1], got 1.0001",
+     "e.g. merge.density=0.5"),
+    ({"t": -0.01}, "merge.t", "must be in [0, 1], got -0.01", "e.g. merge.t=0.5"),
+    ({"t": 1.01}, "merge.t", "must be in [0, 1], got 1.01", "e.g. merge.t=0.5"),
+    ({"eta": -0.01}, "merge.eta", "must be in [0, 1], got -0.01", "e.g. merge.eta=0.5"),
+    ({"eta": 1.5}, "merge.eta", "must be in [0, 1], got 1.5", "e.g. merge.eta=0.5"),
+    ({"dtype": "fp8"}, "merge.dtype", "unknown dtype 'fp8'", "use one of ['auto', 'float32', 'bfloat16', 'float16']"),
 ])
 def test_each_bad_request_names_its_key_problem_and_fix(changes, key, problem, fix):
     err = _refused(_req(**changes))
-    assert err.key == key, str(err)
-    assert problem in err.problem, err.problem
-    assert fix in err.fix, err.fix
-    assert str(err).startswith(f"config error at `{key}`: ")
+    assert (err.key, err.problem, err.fix) == (key, problem, fix)
+    assert str(err) == f"config error at `{key}`: {problem}\n  fix: {fix}"
 
 
 def _model(tmp_path: Path, name: str, config: dict | None) -> ModelInput:
