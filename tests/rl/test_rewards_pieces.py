@@ -38,7 +38,7 @@ def test_registry_names_and_refusals():
     assert [REWARDS[n][1] for n in reward_names()] == [False, True, True, False, True]  # which need execution
     with pytest.raises(ValueError, match=r"unknown reward function\(s\) \['nope'\]; known: \['code_block'"):
         CodeRewards({"correct": 1.0, "nope": 2.0})
-    with pytest.raises(ValueError, match="at least one reward function is needed"):
+    with pytest.raises(ValueError, match="^at least one reward function is needed$"):
         CodeRewards({})
 
 
