@@ -55,7 +55,7 @@ def evaluate_seed(decoder, rows: list[dict], seed: int, store: ResultStore, gen_
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(rows), initial=n_done, desc=f"seed {seed}", unit="problem", dynamic_ncols=True)
-    if bar is not None:
+    if bar is not None and todo:  # nothing left: the runner built no decoder for this seed
         # problems in flight finish late and together: show the engine's progress meanwhile
         decoder.on_progress = lambda info: bar.set_postfix(
             acc=f"{100 * correct / max(1, n_done):.1f}%", tokens=info["tokens"], live=info["live_problems"])
@@ -76,4 +76,5 @@ def evaluate_seed(decoder, rows: list[dict], seed: int, store: ResultStore, gen_
     finally:
         if bar is not None:
             bar.close()
-            decoder.on_progress = None
+            if todo:
+                decoder.on_progress = None
