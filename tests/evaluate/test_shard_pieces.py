@@ -10,8 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from numina_exp.core.errors import ConfigError
-from numina_exp.evaluate.shard import (SHARD_FILE, ShardError, _unsharded_plan, find_shards, main, merge_shards,
-                                       select_shard, shard_bounds)
+from numina_exp.evaluate.shard import SHARD_FILE, ShardError, _unsharded_plan, find_shards, main, merge_shards, select_shard, shard_bounds
 
 ROWS = [{"id": f"p{i}"} for i in range(7)]
 

@@ -9,8 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from numina_exp.core.errors import ConfigError
-from numina_exp.methods.kto import (AUTO_RATIO, LabelError, Weights, _parse, check_labels, choose_weights,
-                                    count_labels, kto_rows, validate)
+from numina_exp.methods.kto import AUTO_RATIO, LabelError, Weights, _parse, check_labels, choose_weights, count_labels, kto_rows, validate
 
 
 def test_auto_ratio_is_seven_sixths():

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from numina_exp.train.rewards import (NO_CODE, REWARDS, CodeRewards, Scored, _as_text, last_code, log_statuses,
-                                      program_answer, reward_names, timed)
+from numina_exp.train.rewards import (
+    NO_CODE,
+    REWARDS,
+    CodeRewards,
+    Scored,
+    _as_text,
+    last_code,
+    log_statuses,
+    program_answer,
+    reward_names,
+    timed,
+)
 
 BLOCK = "```python\nprint(6*7)\n```\n"
 
