@@ -43,9 +43,12 @@ def test_as_text_takes_strings_and_joins_message_contents():
 
 
 def test_registry_names_and_refusals():
-    assert reward_names() == sorted(REWARDS) == ["code_block", "correct", "executes", "format_answer_without_code",
-                                                 "format_no_answer"]
-    assert [REWARDS[n][1] for n in reward_names()] == [False, True, True, False, True]  # which need execution
+    assert reward_names() == sorted(REWARDS)
+    # Other tests register their own rewards into the same registry (tests/rl/rl_helpers.py), so the
+    # shipped ones are picked out by where they are defined, whatever ran before this test.
+    shipped = [n for n in reward_names() if REWARDS[n][0].__module__ == "numina_exp.train.rewards"]
+    assert shipped == ["code_block", "correct", "executes", "format_answer_without_code", "format_no_answer"]
+    assert [REWARDS[n][1] for n in shipped] == [False, True, True, False, True]  # which need execution
     with pytest.raises(ValueError, match=r"unknown reward function\(s\) \['nope'\]; known: \['code_block'"):
         CodeRewards({"correct": 1.0, "nope": 2.0})
     with pytest.raises(ValueError, match="^at least one reward function is needed$"):
