@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -66,7 +67,10 @@ def run_module(module: str, keep: bool) -> dict:
     with open(src / "setup.cfg", "a") as f:
         f.write(_config(module, MODULES[module]))
     mutmut = [sys.executable, "-m", "mutmut"]
-    proc = subprocess.run([*mutmut, "run", "--max-children", "1"], cwd=src, capture_output=True, text=True)
+    # One cache for the module's whole run: tiny twins, tokenizers and test fixtures that cache by their
+    # sources (test_fidelity_kl's quantized model) are built once, not once per mutant.
+    env = {**os.environ, "NUMINA_EXP_CACHE": str(work / "cache")}
+    proc = subprocess.run([*mutmut, "run", "--max-children", "1"], cwd=src, capture_output=True, text=True, env=env)
     res = subprocess.run([*mutmut, "results", "--all", "true"], cwd=src, capture_output=True, text=True)
     status: dict[str, str] = {}
     for line in res.stdout.splitlines():

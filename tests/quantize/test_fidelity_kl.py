@@ -27,8 +27,19 @@ def pair(tmp_path_factory):
     twin = materialize_tiny(compose_cfg(["model=tiny_llama"]).model)
     tok = AutoTokenizer.from_pretrained(str(twin))
     rows = calibration_rows([json.loads(line) for line in SAMPLE.read_text().splitlines()], 64)
-    out = tmp_path_factory.mktemp("q4") / "final"
-    quantize_model(str(twin), out, tokenize(render(rows[:16], tok, "numina"), tok, 4096), GPTQSettings(bits=2))
+    # Cached under NUMINA_EXP_CACHE by the quantizer's own sources: a fresh cache per pytest session here, but
+    # scripts/mutants.py shares one across its mutants, which only touch fidelity.py, so the quantized model
+    # is built once per mutation run instead of once per mutant.
+    import hashlib
+
+    from numina_exp.models.tokenizer import cache_root
+
+    qdir = Path(quantize_model.__code__.co_filename).parent
+    key = hashlib.sha256(b"".join((qdir / f).read_bytes() for f in ("gptq.py", "calibration.py"))
+                         + twin.name.encode() + SAMPLE.read_bytes()).hexdigest()[:12]
+    out = cache_root() / "test-fidelity" / f"q2-{key}"
+    if not (out / "config.json").exists():
+        quantize_model(str(twin), out, tokenize(render(rows[:16], tok, "numina"), tok, 4096), GPTQSettings(bits=2))
     held = [r["input_ids"][:96] for r in tokenize(render(rows[-3:], tok, "numina"), tok, 4096)]
     return twin, out, held
 
