@@ -34,8 +34,8 @@ MODULES = {
     "sandbox/protocol": ["tests/sandbox/test_protocol_auth.py", "tests/sandbox/test_protocol_wire.py"],
     "merge/plan": ["tests/merge/test_merge_plan_table.py", "tests/merge/test_merge_inputs.py", "tests/merge/test_merge_math.py"],
     "quantize/fidelity": ["tests/quantize/test_fidelity_kl.py"],
-    "grading/normalize": ["tests/grading/test_normalize.py", "tests/properties/test_grading_properties.py"],
-    "grading/extract": ["tests/grading/test_extract.py", "tests/properties/test_grading_properties.py"],
+    "grading/normalize": ["tests/grading/test_normalize_edges.py", "tests/grading/test_normalize.py", "tests/properties/test_grading_properties.py"],
+    "grading/extract": ["tests/grading/test_extract_edges.py", "tests/grading/test_extract.py", "tests/properties/test_grading_properties.py"],
     "evaluate/implicit_reward": ["tests/kto/test_implicit_reward_fields.py", "tests/kto/test_kto_pieces.py",
                                  "tests/kto/test_kto_weights_and_logps.py"],
     "evaluate/shard": ["tests/evaluate/test_shard_pieces.py", "tests/evaluate/test_merge_foreign_plan.py",
@@ -86,7 +86,7 @@ def run_module(module: str, keep: bool) -> dict:
            "kill_rate": round(killed / judged, 3) if judged else None,
            "survivors": sorted(n for n, st in status.items() if st == "survived"), "run_rc": proc.returncode,
            "copy": str(src) if keep else None}
-    if proc.returncode != 0 and not status:
+    if proc.returncode != 0 or not judged:
         out["error"] = (proc.stdout + proc.stderr)[-3000:]
     if not keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -53,3 +53,24 @@ def test_smallest_puts_numbers_before_other_text_and_reads_thousands_commas():
     assert pick_winner(["1,500", "999"], "smallest") == "999"
     # equal values: the smaller spelling, whatever the order they were seen in
     assert pick_winner(["1000", "1,000"], "smallest") == pick_winner(["1,000", "1000"], "smallest") == "1,000"
+
+
+def test_smallest_takes_a_number_over_text_and_an_int_over_an_equal_spelling():
+    # integer-vote representatives are ints: they rank with numeric strings by value, before any other text
+    assert pick_winner(["x", 5], "smallest") == 5 and pick_winner([5, "x"], "smallest") == 5
+    assert pick_winner(["2.0", 2], "smallest") == 2 and pick_winner([2, "2.0"], "smallest") == 2
+
+
+def test_ignored_answers_are_counted_one_by_one_under_math():
+    r = majority_vote([None, "3", None, None], "math")
+    assert r.n_ignored == 3 and r.groups == [-1, 0, -1, -1] and r.n_valid == 1
+
+
+def test_the_default_pool_grades_with_the_callers_timeout():
+    from numina_exp.grading.equivalence import default_pool
+
+    # "x" vs "1/2" is not decided locally, so math-verify's pool is asked, with this call's timeout
+    majority_vote(["1/2", "x"], "math", timeout_s=2.5)
+    assert default_pool().timeout_s == 2.5
+    majority_vote(["1/2", "x"], "math")  # the default: the grader's 5 s
+    assert default_pool().timeout_s == 5.0
