@@ -74,3 +74,11 @@ def test_the_default_pool_grades_with_the_callers_timeout():
     assert default_pool().timeout_s == 2.5
     majority_vote(["1/2", "x"], "math")  # the default: the grader's 5 s
     assert default_pool().timeout_s == 5.0
+
+
+def test_random_tie_break_draws_from_the_given_seed():
+    import random
+
+    # 20 seeds over a 4-way tie: a draw that ignored the seed would match all 20 with probability 4^-20
+    for s in range(20):
+        assert majority_vote(["1", "2", "3", "4"], tie_break="random", seed=s).winner == random.Random(s).choice([1, 2, 3, 4])
