@@ -32,6 +32,15 @@ def test_long_values_are_shortened_to_their_two_ends():
     assert line == f"k: {ja[:18]}...{ja[-18:]} -> {json.dumps(long_b)[:18]}...{json.dumps(long_b)[-18:]}"
     forty = "y" * 38  # 40 characters once quoted: kept whole
     assert P.plan_differences({"k": forty}, {"k": 1}) == [f"k: {json.dumps(forty)} -> 1"]
+    forty_one = "y" * 39  # 41 once quoted: shortened
+    ja = json.dumps(forty_one)
+    assert P.plan_differences({"k": forty_one}, {"k": 1}) == [f"k: {ja[:18]}...{ja[-18:]} -> 1"]
+
+
+def test_values_json_cannot_encode_are_shown_as_text():
+    from pathlib import Path
+
+    assert P.plan_differences({"a": Path("/x")}, {"a": Path("/y")}) == ['a: "/x" -> "/y"']
 
 
 def _plan(**changes):
