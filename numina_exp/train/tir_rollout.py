@@ -98,8 +98,13 @@ class TIRRollout:
             if was_training:
                 model.train()
         result = []
+        eos = self.tok.eos_token_id
         for row, budget in zip(out[:, width:].tolist(), budgets):
-            row = _trim(row, pad, self.tok.eos_token_id)
+            row = _trim(row, pad, eos)
+            # transformers pads a row that stopped at the output marker until the batch's longest row ends; when
+            # the pad token is the EOS (SmolLM2) the first pad would read as the model ending its answer
+            if pad == eos and row and row[-1] == eos and self.tok.decode(row[:-1], skip_special_tokens=True).endswith(STOP):
+                row = row[:-1]
             result.append(row[:max(budget, 0)])
         return result
 

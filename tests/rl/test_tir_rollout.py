@@ -123,3 +123,25 @@ def test_tir_rollout_feeds_back_invisible_characters_as_escapes(tok):
         assert "ValueError" in tok.decode(out["completion_ids"][1])
     finally:
         rewards.close()
+
+
+def test_a_copy_stopped_at_the_output_marker_executes_when_pad_is_eos(tok):
+    """SmolLM2's tokenizer pads with its EOS (`<|im_end|>`). In a batch, transformers pads a row that stopped
+    at the output marker until the longest row ends: those pads must not read as the model ending its answer
+    (they did: only the longest row of each batch ran its program, the mini_paper GRPO stage ran 9 of 128)."""
+    import copy
+
+    same = copy.deepcopy(tok)
+    same.pad_token = same.eos_token
+    assert same.pad_token_id == same.eos_token_id
+    rewards = CodeRewards({"executes": 1.0}, sandbox=SANDBOX)
+    # "right" stops at the marker several tokens before "hang" does, so its row is padded in the first round
+    assert len(tok(STEP1["right"])["input_ids"]) < len(tok(STEP1["hang"])["input_ids"])
+    roll = TIRRollout(rewards, same, max_steps=4, step_tokens=64, max_completion_length=256)
+    try:
+        out = roll([PROMPT, PROMPT], _Trainer(ScriptedPolicy(same, ["right", "hang"])))
+        assert out["exec_status"] == ["ok", "timeout"] and out["exec_output"][0].strip() == "42"
+        texts = [same.decode(ids, skip_special_tokens=True) for ids in out["completion_ids"]]
+        assert "```output\n42\n```" in texts[0] and texts[0].endswith("\\boxed{42}$.")
+    finally:
+        rewards.close()
