@@ -172,3 +172,17 @@ def test_selection_keys_stay_out_of_the_plan_and_grading_keys_stay_in():
     assert plan["plan_version"] == P.PLAN_VERSION and "path" not in plan["backend"]
     assert plan["code"]["numina_exp_sources"] == P.code_version()
     assert "problems_in_flight" not in plan["decoding"]  # replay is batch-invariant
+
+
+def test_the_plan_holds_each_section_a_result_depends_on_and_no_model_path(tmp_path):
+    from helpers import compose_cfg
+
+    cfg = compose_cfg(["method=evaluate", "eval=gsm8k", "backend=replay", "backend.path=/nonexistent.jsonl",
+                       f"model.path={tmp_path}"])
+    cfg.backend.path = None
+    plan = P.eval_plan(cfg)
+    assert set(plan) == {"plan_version", "decoding", "sandbox", "scale", "model", "backend", "eval", "code"}
+    assert plan["scale"] == P._container(cfg.scale) and plan["sandbox"] == P._container(cfg.sandbox)
+    # the model is its files, not where they lie: a moved checkpoint resumes
+    assert "path" not in plan["model"] and plan["model"]["name"] == cfg.model.name
+    assert set(plan["code"]) == {"numina_exp_sources", "libraries"} and plan["code"]["libraries"] == P.library_versions()
