@@ -98,13 +98,8 @@ class TIRRollout:
             if was_training:
                 model.train()
         result = []
-        eos = self.tok.eos_token_id
         for row, budget in zip(out[:, width:].tolist(), budgets):
-            row = _trim(row, pad, eos)
-            # transformers pads a row that stopped at the output marker until the batch's longest row ends; when
-            # the pad token is the EOS (SmolLM2) the first pad would read as the model ending its answer
-            if pad == eos and row and row[-1] == eos and self.tok.decode(row[:-1], skip_special_tokens=True).endswith(STOP):
-                row = row[:-1]
+            row = _trim(row, pad, self.tok.eos_token_id, lambda ids: self.tok.decode(ids, skip_special_tokens=True))
             result.append(row[:max(budget, 0)])
         return result
 
@@ -122,10 +117,17 @@ class TIRRollout:
         return out
 
 
-def _trim(row: list[int], pad: int, eos: int | None) -> list[int]:
-    """Generated ids up to and including EOS; right padding (rows that stopped early) removed."""
+def _trim(row: list[int], pad: int, eos: int | None, decode) -> list[int]:
+    """Generated ids up to and including EOS; right padding (rows that stopped early) removed.
+
+    transformers pads a row that stopped at the output marker until the batch's longest row ends; when the pad
+    token is the EOS (SmolLM2) that padding starts with what looks like an EOS, which is not one: the model did
+    not end its answer. `decode` (ids -> text) tells the two apart."""
     if eos is not None and eos in row:
-        return row[:row.index(eos) + 1]
+        row = row[:row.index(eos) + 1]
+        if pad == eos and decode(row[:-1]).endswith(STOP):
+            row = row[:-1]
+        return row
     while row and row[-1] == pad:
         row = row[:-1]
     return row

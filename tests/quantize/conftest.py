@@ -31,8 +31,9 @@ def pair(tmp_path_factory):
     import hashlib
 
     from numina_exp.models.tokenizer import cache_root
+    from numina_exp.quantize import gptq
 
-    qdir = Path(quantize_model.__code__.co_filename).parent
+    qdir = Path(gptq.__file__).parent
     key = hashlib.sha256(b"".join((qdir / f).read_bytes() for f in ("gptq.py", "calibration.py"))
                          + twin.name.encode() + SAMPLE.read_bytes()).hexdigest()[:12]
     out = cache_root() / "test-fidelity" / f"q2-{key}"
