@@ -186,3 +186,55 @@ def test_the_plan_holds_each_section_a_result_depends_on_and_no_model_path(tmp_p
     # the model is its files, not where they lie: a moved checkpoint resumes
     assert "path" not in plan["model"] and plan["model"]["name"] == cfg.model.name
     assert set(plan["code"]) == {"numina_exp_sources", "libraries"} and plan["code"]["libraries"] == P.library_versions()
+
+
+def test_exactly_20_differences_are_all_shown_and_the_21st_is_counted(tmp_path):
+    for n, tail in ((20, None), (21, "\n  ... and 1 more\n")):
+        run = tmp_path / str(n)
+        run.mkdir()
+        P.check_plan(run, _plan(**{f"k{i:02d}": 0 for i in range(n)}))
+        with pytest.raises(P.ResumeMismatch) as err:
+            P.check_plan(run, _plan(**{f"k{i:02d}": 1 for i in range(n)}))
+        msg = str(err.value)
+        assert f"({n} key(s)" in msg and "k19: 0 -> 1\n" in msg
+        assert ("... and" not in msg) if tail is None else (tail in msg and "k20: 0 -> 1" not in msg)
+
+
+def test_a_plan_holding_values_json_cannot_encode_is_written_and_resumes(tmp_path):
+    from pathlib import Path
+
+    P.check_plan(tmp_path, _plan(where=Path("/data/suite.jsonl")))  # written as text
+    assert json.loads((tmp_path / P.PLAN_FILE).read_text())["where"] == "/data/suite.jsonl"
+    P.check_plan(tmp_path, _plan(where=Path("/data/suite.jsonl")))  # compared as the same text, not refused
+    with pytest.raises(P.ResumeMismatch, match='where: "/data/suite.jsonl" -> "/data/other.jsonl"'):
+        P.check_plan(tmp_path, _plan(where=Path("/data/other.jsonl")))
+
+
+def test_a_result_file_of_one_byte_counts_as_a_result(tmp_path):
+    (tmp_path / "per_problem.jsonl").write_text("\n")
+    with pytest.raises(P.ResumeMismatch, match="holds per_problem.jsonl but no eval_plan.json"):
+        P.check_plan(tmp_path, _plan())
+
+
+@pytest.mark.parametrize("backend,given,kept", [
+    ("vllm", 4, None), ("replay", "auto", None),  # batch-invariant: left out of the plan
+    ("hf", "auto", 1), ("hf", 1, 1), ("hf", 3, 3)])  # hf: kept, `auto` as the 1 it resolves to
+def test_problems_in_flight_is_pinned_only_where_batching_changes_results(backend, given, kept):
+    decoding = {"n": 8, "problems_in_flight": given}
+    P.pin_in_flight(backend, decoding)
+    assert decoding == ({"n": 8} if kept is None else {"n": 8, "problems_in_flight": kept})
+
+
+def test_suite_files_hash_the_suite_file_or_each_member_and_nothing_else(tmp_path):
+    from omegaconf import OmegaConf
+
+    from numina_exp.evaluate.suites import suite_config
+
+    suite = tmp_path / "rows.jsonl"
+    suite.write_text('{"id": 1}\n')
+    # a path wins over members: the rows come from that file
+    assert P.suite_files(OmegaConf.create({"path": str(suite), "suites": ["amc"]})) == {"suite": P.sha256_file(suite)}
+    members = P.suite_files(OmegaConf.create({"path": None, "suites": ["amc", "aime"]}))
+    assert members == {"member:amc": P.sha256_file(suite_config("amc").path),
+                       "member:aime": P.sha256_file(suite_config("aime").path)}
+    assert P.suite_files(OmegaConf.create({"path": None, "suites": []})) == {}
