@@ -94,8 +94,11 @@ def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[in
     `kind`: how an answer is graded (eval.answer_kind); `dcfg`: the run's decoding config, which says
     how it votes (None: the notebook's, DecodingConfig()).
 
+    Every record must hold the same number of copies N (one decoding.n): a cell (n, m) subsamples n of
+    each problem's N copies, which a problem decoded with fewer cannot give.
+
     Returns {"ns", "ms", "accuracy" (len(ns) x M, mean over problems), "per_seed" {seed: matrix},
-    "draws", "problems", "full_run_accuracy" (the cell (N, M) computed without subsampling)}."""
+    "draws", "problems" (per seed), "seeds", "width" (N), "copies_stopped_early"}."""
     from numina_exp.grading import is_equivalent
 
     dcfg = dcfg or DecodingConfig()
@@ -107,6 +110,12 @@ def compute_grid(records: Iterable[dict], kind: str = "integer", ns: Sequence[in
         log.warning("nm_grid: %d copies were cut by early stop; cells with n < N treat them as unanswered "
                     "(decode with decoding.early_stop=none for an exact grid)", stopped)
     N = max(len(r["copies"]) for r in records)
+    short = [r for r in records if len(r["copies"]) != N]
+    if short:
+        r = short[0]
+        raise ValueError(f"nm_grid: problem {r.get('problem_id')!r} (seed {r.get('seed')}) has {len(r['copies'])} "
+                         f"copies, others {N}; {len(short)} record(s) differ. The grid needs one decoding.n for "
+                         f"every record: evaluate the records of one run (its per_problem.jsonl), not a mix.")
     if m_max is None:
         m_max = max(int(r.get("m") or 0) for r in records) or 1
         steps = [c.get("finish_step") for r in records for c in r["copies"]]

@@ -54,3 +54,11 @@ def test_no_warning_without_early_stopped_copies(caplog):
     with caplog.at_level(logging.WARNING, logger="numina_exp"):
         g = compute_grid([_rec(ANSWERED_AT_2)], draws=2)
     assert g["copies_stopped_early"] == 0 and not [r for r in caplog.records if r.name == "numina_exp"]
+
+
+def test_records_with_different_copy_counts_are_refused_naming_the_problem():
+    import pytest
+
+    short = {**_rec(ANSWERED_AT_2[:1]), "problem_id": "q7", "seed": 3}
+    with pytest.raises(ValueError, match=r"problem 'q7' \(seed 3\) has 1 copies, others 2; 1 record\(s\) differ"):
+        compute_grid([_rec(ANSWERED_AT_2), short], draws=4)
