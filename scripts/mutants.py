@@ -53,6 +53,11 @@ def _config(module: str, tests: list[str]) -> str:
     lines = "\n    ".join(tests)
     return (f"\n[mutmut]\nsource_paths = numina_exp\nonly_mutate = numina_exp/{module}.py\n"
             f"pytest_add_cli_args_test_selection =\n    {lines}\n"
+            # mutmut kills a mutant's run after (estimated test time + timeout_constant) x 15 s of wall time
+            # (x 30 of CPU) and counts it as a kill. Its default constant of 1 s made fixture-heavy modules
+            # (quantize/fidelity's model loading) and any run on a loaded box "time out" in ~30 s: false
+            # kills. 20 s leaves every honest run room; a mutant that really hangs still ends, later.
+            "timeout_constant = 20\n"
             "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n    -q\n"
             # everything a listed test may read besides the package: sweeps/ (the Slurm array of the
             # sharded-eval test), launch/, docs/ and the root files
