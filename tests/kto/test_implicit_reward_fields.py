@@ -60,3 +60,22 @@ def test_no_rows_and_no_classes_give_none_not_a_crash():
     assert res["auroc"] is None and res["reward_incorrect_mean"] is None and res["reward_correct_mean"] == 0.0
     empty = heldout_implicit_rewards([], "/nonexistent/policy", "/nonexistent/ref", beta=0.1)
     assert empty == {"completions": 0, "auroc": None, "note": "no held-out samples (sample.heldout_fraction=0?)"}
+
+
+def test_selection_votes_answered_copies_and_grades_the_winners_own_copy():
+    from numina_exp.evaluate.implicit_reward import selection
+
+    rows = [_row("a", 0, "1", False), _row("a", 1, "5", True), _row("a", 2, "5", True),  # first answered copy is wrong
+            _row("b", 0, "9", False, "unfinished"), _row("b", 1, "9", False, "unfinished"), _row("b", 2, "3", True)]
+    res = selection(rows, [0.0] * len(rows))
+    # a: "5" wins and is right (not the first copy's "1"); b: the unfinished copies' "9" does not vote
+    assert res["majority_vote"] == 1.0 and res["pass_at_k"] == 1.0
+    # a reward tie goes to the lowest copy number, whatever order the rows come in
+    assert selection(list(reversed(rows[:3])), [1.0, 1.0, 1.0])["best_of_k_by_reward"] == 0.0
+    assert selection([], []) == {"problems": 0, "best_of_k_by_reward": None, "majority_vote": None, "pass_at_k": None}
+
+
+def test_each_rewards_entry_carries_its_rows_correctness():
+    rows = [_row("p", 0, "1", True), _row("p", 1, "2", False), _row("q", 0, "3", True)]
+    res = evaluate_rewards(rows, [0.0, 0.0, 0.0], [0.0, 0.0, 0.0], beta=1.0)
+    assert [r["correct"] for r in res["rewards"]] == [True, False, True]

@@ -134,3 +134,71 @@ def test_max_length_keeps_the_start(tiny):
     want = sum(float(logits[t - 1][full[t]] - torch.logsumexp(logits[t - 1], -1)) for t in range(n_prompt, cut))
     (got,) = completion_logps(model, tok, [(prompt, completion)], max_length=cut)
     assert got == pytest.approx(want, rel=1e-4, abs=1e-3)
+
+
+def test_a_completion_already_ending_in_eos_gets_no_second_one(tiny):
+    model, tok = tiny
+    prompt, completion = PAIRS[0]
+    got = completion_logps(model, tok, [(prompt, completion), (prompt, completion + tok.eos_token)])
+    assert got[0] == pytest.approx(got[1], abs=1e-6) and got[0] == pytest.approx(_by_hand(model, tok, prompt, completion),
+                                                                               rel=1e-4, abs=1e-3)
+
+
+def test_a_tokenizer_without_eos_scores_the_completion_as_written(tiny):
+    import copy
+
+    import torch
+
+    model, tok = tiny
+    bare = copy.deepcopy(tok)
+    bare.eos_token = None
+    prompt, completion = PAIRS[0]
+    full = bare(prompt + completion)["input_ids"]
+    start = len(bare(prompt)["input_ids"])
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([full])).logits[0].double()
+    want = sum(float(logits[t - 1][full[t]] - torch.logsumexp(logits[t - 1], -1)) for t in range(start, len(full)))
+    (got,) = completion_logps(model, bare, [(prompt, completion)])
+    assert got == pytest.approx(want, rel=1e-4, abs=1e-3)
+
+
+def test_an_empty_prompt_scores_every_token_after_bos(tiny):
+    model, tok = tiny
+    assert tok("")["input_ids"] == [tok.bos_token_id]  # the prompt is BOS alone: the completion starts at token 1
+    (got,) = completion_logps(model, tok, [("", "The sum is 5.")])
+    assert got == pytest.approx(_by_hand(model, tok, "", "The sum is 5."), rel=1e-4, abs=1e-3)
+
+
+def test_heldout_implicit_rewards_scores_both_saved_models_as_beta_times_the_difference(tiny, tmp_path):
+    """Loaded from disk, policy first: the rewards are beta * (log pi - log pi_ref) of the two saved models,
+    scored with the caller's max_length and dtype; a NaN log-probability is noted, not hidden."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from numina_exp.evaluate.implicit_reward import evaluate_rewards, heldout_implicit_rewards
+
+    model, tok = tiny
+    policy_dir, ref_dir = tmp_path / "policy", tmp_path / "ref"
+    model.save_pretrained(policy_dir)
+    tok.save_pretrained(policy_dir)
+    ref = AutoModelForCausalLM.from_config(model.config).eval()  # another init: the two models disagree
+    ref.save_pretrained(ref_dir)
+    rows = [{"problem_id": f"p{i}", "copy": 0, "answer": str(i), "correct": i % 2 == 0, "status": "answered",
+             "prompt": p, "completion": c} for i, (p, c) in enumerate(PAIRS)]
+    pairs = [(r["prompt"], r["completion"]) for r in rows]
+    for max_length, dtype in ((None, None), (12, torch.float64)):
+        got = heldout_implicit_rewards(rows, str(policy_dir), str(ref_dir), beta=0.25, max_length=max_length,
+                                       batch_size=2, dtype=dtype)
+        want_p = completion_logps(AutoModelForCausalLM.from_pretrained(policy_dir, dtype=dtype), tok, pairs, max_length)
+        want_r = completion_logps(AutoModelForCausalLM.from_pretrained(ref_dir, dtype=dtype), tok, pairs, max_length)
+        assert [r["logp"] for r in got["rewards"]] == pytest.approx(want_p, abs=1e-9)
+        assert [r["ref_logp"] for r in got["rewards"]] == pytest.approx(want_r, abs=1e-9)
+        assert want_p != pytest.approx(want_r, abs=1e-3)  # a swapped pair would show
+        assert got == {**evaluate_rewards(rows, want_p, want_r, 0.25), "rewards": got["rewards"]}  # every other field
+        assert [r["reward"] for r in got["rewards"]] == pytest.approx([0.25 * (p - q) for p, q in zip(want_p, want_r)])
+        assert "note" not in got
+    with torch.no_grad():
+        ref.model.embed_tokens.weight.fill_(float("nan"))
+    ref.save_pretrained(ref_dir)
+    assert heldout_implicit_rewards(rows, str(policy_dir), str(ref_dir), beta=0.25)["note"] == \
+        "some log-probabilities are NaN"
