@@ -197,8 +197,9 @@ def test_heldout_implicit_rewards_scores_both_saved_models_as_beta_times_the_dif
         assert got == {**evaluate_rewards(rows, want_p, want_r, 0.25), "rewards": got["rewards"]}  # every other field
         assert [r["reward"] for r in got["rewards"]] == pytest.approx([0.25 * (p - q) for p, q in zip(want_p, want_r)])
         assert "note" not in got
-    with torch.no_grad():
-        ref.model.embed_tokens.weight.fill_(float("nan"))
-    ref.save_pretrained(ref_dir)
+    broken = AutoModelForCausalLM.from_config(model.config)
+    with torch.no_grad():  # NaN in the policy only: the check must read both models' scores
+        broken.model.embed_tokens.weight.fill_(float("nan"))
+    broken.save_pretrained(policy_dir)
     assert heldout_implicit_rewards(rows, str(policy_dir), str(ref_dir), beta=0.25)["note"] == \
         "some log-probabilities are NaN"
