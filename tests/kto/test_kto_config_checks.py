@@ -145,3 +145,43 @@ def test_check_labels_splits_and_refuses_with_counts(tmp_path):
     with pytest.raises(ConfigError) as err:
         validate(_cfg(broken))
     assert err.value.key == "data.path" and "broken.jsonl" in err.value.problem
+
+
+def test_a_weight_of_zero_is_refused_at_validation(tmp_path):
+    path = _samples(tmp_path, [_row(True), _row(False)])
+    with pytest.raises(ConfigError) as err:
+        validate(_cfg(path, desirable_weight=0))
+    assert (err.value.key, err.value.problem) == ("train.desirable_weight", "must be > 0, got 0")
+
+
+def test_rows_of_another_split_are_skipped_wherever_they_stand():
+    samples = [_row(False, "heldout"), _row(True), _row(None), _row(False, "heldout"), _row(False)]
+    assert [r["label"] for r in kto_rows(samples)] == [True, False]
+    assert [r["label"] for r in kto_rows(samples, split="heldout")] == [False, False]
+    assert [r["label"] for r in kto_rows(samples, split=None)] == [False, True, False, False]
+
+
+def test_every_refusal_of_the_labelled_set_reads_in_full(tmp_path):
+    """The exact problem and fix of each refusal: the user acts on the fix."""
+    with pytest.raises(LabelError) as err:
+        choose_weights(0, 0)
+    assert err.value.problem == "the dataset has no labelled rows (0 desirable, 0 undesirable): nothing to train KTO on."
+    assert err.value.fix == ("Sample more prompts (data.max_rows / sample.k) or check that the prompts have gradable "
+                             "gold answers.")
+    one_class = _samples(tmp_path, [_row(False), _row(False)], "one.jsonl")
+    with pytest.raises(ConfigError) as err:
+        check_labels(_cfg(one_class))
+    assert (err.value.key, err.value.problem) == (
+        "data.path", f"the train split of {one_class} holds one class only: 0 desirable, 2 undesirable (all undesirable).")
+    assert err.value.fix == ("KTO needs both: sample more prompts or copies (sample.k), from another model, or add "
+                             "reference solutions where no copy was right (sample.reference=all_wrong).")
+    not_samples = _samples(tmp_path, [{"problem": "x", "label": 1}], "rows.jsonl")
+    with pytest.raises(ConfigError) as err:
+        check_labels(_cfg(not_samples))
+    assert (err.value.key, err.value.problem, err.value.fix) == (
+        "data.path", f"{not_samples} rows lack ['prompt', 'completion']: not a samples.jsonl", "use the output of method=sample")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("{not json}\n")
+    with pytest.raises(ConfigError) as err:
+        check_labels(_cfg(broken))
+    assert (err.value.key, err.value.fix) == ("data.path", "point data.path at a samples.jsonl written by method=sample")
