@@ -40,7 +40,7 @@ MODULES = {
                                  "tests/kto/test_kto_weights_and_logps.py"],
     "evaluate/shard": ["tests/evaluate/test_shard_pieces.py", "tests/evaluate/test_merge_foreign_plan.py",
                        "tests/slurm/test_sharded_eval.py"],
-    "evaluate/nm_grid": ["tests/evaluate/test_nm_grid_inference.py", "tests/evaluate/test_nm_grid.py", "tests/evaluate/test_nm_grid_unfinished_answers.py"],
+    "evaluate/nm_grid": ["tests/evaluate/test_nm_grid_fields.py", "tests/evaluate/test_nm_grid_inference.py", "tests/evaluate/test_nm_grid.py", "tests/evaluate/test_nm_grid_unfinished_answers.py"],
     "evaluate/plan": ["tests/evaluate/test_plan_pieces.py", "tests/evaluate/test_resume_plan.py",
                       "tests/evaluate/test_resume_member_suites.py"],
     "train/rewards": ["tests/rl/test_rewards_pieces.py", "tests/rl/test_rewards.py", "tests/rl/test_rewards_program_output.py"],
