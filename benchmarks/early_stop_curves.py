@@ -1,6 +1,7 @@
 """Early stop: tokens saved and accuracy, lossless and adaptive, from recorded logs (no re-generation).
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/early_stop_curves.py [--run RUN_DIR ...] [--runs-only] [--out DIR]
+        [--scripted N]
 
 Three sources, each replayed under: `none` (every sample / copy), `lossless` (stop once nothing left can
 change the winner: provably the full answer), `adaptive` at thresholds 0.6..0.99 with the beta and
@@ -8,7 +9,7 @@ the dirichlet posterior (numina_exp.decode.early_stop; lossy by design).
 * real vote patterns: benchmarks/data/qwen_math_cot_8.jsonl, 8 real sampled CoT completions on each
   of 80 MATH-test problems (build_vote_patterns.py), drawn one at a time in their recorded order as in
   Adaptive-Consistency; tokens = the drawn samples' tokens; a vote's correctness is its samples' grade.
-* scripted SC-TIR: 200 randomized problems, N=16, M=4 (as tests/decode/test_early_stop.py), decoded by
+* scripted SC-TIR: 200 randomized problems (--scripted), N=16, M=4 (as tests/decode/test_early_stop.py), decoded by
   `sc_tir` over the replay backend.
 * --run: any evaluation run dir recorded with early_stop=none (per_problem.jsonl and each seed's generation
   log, generations.jsonl or generations.seed<S>.jsonl, with every copy's history), re-decoded by `sc_tir`
@@ -265,10 +266,11 @@ def main() -> None:
     ap.add_argument("--run", action="append", default=[], help="an evaluation run dir recorded with early_stop=none")
     ap.add_argument("--out", default="benchmarks/results")
     ap.add_argument("--runs-only", action="store_true", help="only the --run dirs (not the vote patterns and scripted problems)")
+    ap.add_argument("--scripted", type=int, default=200, help="scripted SC-TIR problems (the README's table: 200)")
     args = ap.parse_args()
     sets = ([] if args.runs_only else [vote_pattern_rows()]) + [real_rows(r) for r in args.run]
     sets += [sequential_run_rows(r) for r in args.run if (Path(r) / "per_problem.jsonl").exists()]
-    sets += [] if args.runs_only else [scripted_rows()]
+    sets += [] if args.runs_only else [scripted_rows(args.scripted)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     text = "\n\n".join(table(t, rows) for t, rows in sets)

@@ -4,7 +4,7 @@ The tiny twin (stage 2's model at scale=cpu) on the shipped NuminaMath-TIR-forma
 block size (1024), one epoch each, per-device batch 4, global batch 8, activation checkpointing as in
 the recipe. tokens/s counts real (non-pad) tokens only, so it measures useful work.
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sft_packing.py [--readme]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/sft_packing.py [--readme] [--steps N]
 
 --readme replaces the "## sft packing" section of benchmarks/README.md with the table."""
 from __future__ import annotations
@@ -28,7 +28,7 @@ COMMON = ["+experiment=stage2_tir", "scale=cpu", "train.global_batch_size=8", "t
           "train.epochs=1", "train.max_steps=null", "train.eval_each_epoch=false", "train.save_total_limit=0", "logger=none"]
 
 
-def compose(overrides):
+def compose(overrides, max_steps=None):
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
@@ -43,15 +43,15 @@ def compose(overrides):
     with initialize_config_dir(config_dir=str(REPO / "conf"), version_base="1.3"):
         cfg = hydra_compose("config", overrides=[o.lstrip("+") for o in overrides])
     apply_scale(cfg)
-    cfg.train.max_steps = None  # one full epoch: the scale cap is irrelevant here
+    cfg.train.max_steps = max_steps  # None: one full epoch (the scale cap is irrelevant here)
     validate(cfg)
     return cfg
 
 
-def measure(name: str, extra: list[str]) -> dict:
+def measure(name: str, extra: list[str], max_steps=None) -> dict:
     from numina_exp.methods.sft import build_trainer
 
-    cfg = compose([*COMMON, *extra])
+    cfg = compose([*COMMON, *extra], max_steps)
     with tempfile.TemporaryDirectory() as run_dir:
         trainer, ctx = build_trainer(cfg, run_dir)
         trainer.args.save_strategy = "no"
@@ -78,10 +78,14 @@ def table(rows: list[dict]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--readme", action="store_true", help="write the table into benchmarks/README.md")
+    ap.add_argument("--steps", type=int, default=None, help="stop each mode after N optimizer steps (default: one epoch, "
+                                                             "as the README's table; a smoke run)")
     opts = ap.parse_args()
+    if opts.readme and opts.steps is not None:
+        ap.error("--readme rows are one full epoch per mode; drop --steps")
     import warnings
     warnings.filterwarnings("ignore")
-    rows = [measure(name, extra) for name, extra in MODES.items()]
+    rows = [measure(name, extra, opts.steps) for name, extra in MODES.items()]
     load = os.getloadavg()[0]
     text = table(rows)
     bfd = next(r for r in rows if r["mode"] == "bfd")

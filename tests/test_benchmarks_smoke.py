@@ -1,6 +1,6 @@
 """Benchmarks that cannot rot: every script in benchmarks/ runs on its smallest input and exits 0, so a
 benchmark that no longer imports or runs fails here. Each entry is the script's own CLI with the smallest
-sizes it accepts. The ones that start vLLM or train (minutes on 2 cores) are marked slow.
+sizes it accepts; all of them run in CI (~5 min together on 2 cores, vLLM's in-process engine).
 
 Not run, only imported: the data builders (build_tora_replay.py, build_vote_patterns.py: they rewrite shipped
 data from sources outside the repo; record_smollm2_gsm8k.py: it records a multi-minute real run into
@@ -17,7 +17,6 @@ import pytest
 from helpers import REPO
 
 BENCH = REPO / "benchmarks"
-SLOW = pytest.mark.slow
 
 
 def _grading_data(tmp: Path) -> list[str]:
@@ -37,17 +36,17 @@ def _grading_data(tmp: Path) -> list[str]:
 RUNS = {
     "kaggle_real_costs": (["--problems", "3", "--orders", "2", "--time-scale", "0.001"], []),
     "sc_tir_replay": (["--width", "2", "--bundles", "1", "--time-scale", "0.01", "--workers", "1"], []),
-    "early_stop_curves": (lambda tmp: ["--out", str(tmp)], []),
-    "sandbox": (["--isolation", "process", "--workers", "1"], []),
+    "early_stop_curves": (lambda tmp: ["--out", str(tmp), "--scripted", "10"], []),
+    "sandbox": (["--isolation", "process", "--workers", "1", "--snippets", "8"], []),
     "grading": (_grading_data, []),
-    "sft_packing": ([], [SLOW]),
-    "sc_tir_overhead": (["--problems", "1", "--n", "2", "--m", "1", "--max-new-tokens", "16"], [SLOW]),
-    "sc_tir_pipelining": (["--problems", "1", "--n", "2", "--m", "2", "--max-new-tokens", "16"], [SLOW]),
-    "engine_speed": (lambda tmp: ["--tokens", "8", "--batch", "2", "--out", str(tmp / "engine.json")], [SLOW]),
-    "hf_static_cache": (["--prompts", "1", "--max-new-tokens", "4"], [SLOW]),
+    "sft_packing": (["--steps", "2"], []),
+    "sc_tir_overhead": (["--problems", "1", "--n", "2", "--m", "1", "--max-new-tokens", "16"], []),
+    "sc_tir_pipelining": (["--problems", "1", "--n", "2", "--m", "2", "--max-new-tokens", "16"], []),
+    "engine_speed": (lambda tmp: ["--tokens", "8", "--batch", "2", "--out", str(tmp / "engine.json")], []),
+    "hf_static_cache": (["--prompts", "1", "--max-new-tokens", "4"], []),
     "notebook_loop": (["--model", "tiny", "--problems", "1", "--n", "2", "--m", "1", "--max-new-tokens", "16",
-                       "--workers", "1"], [SLOW]),
-    "sft_vs_bare_trl": (["--model", "tiny", "--rows", "8", "--steps", "1", "--block", "128", "--batch", "2"], [SLOW]),
+                       "--workers", "1"], []),
+    "sft_vs_bare_trl": (["--model", "tiny", "--rows", "8", "--steps", "1", "--block", "128", "--batch", "2"], []),
 }
 NOT_RUN = {"build_tora_replay", "build_vote_patterns", "record_smollm2_gsm8k", "paced_replay", "recorded"}
 

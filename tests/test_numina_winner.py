@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from helpers import CONF, REPO, run_cli, strip_timing
 
-pytestmark = pytest.mark.slow  # the whole recipe twice on tiny twins: several minutes on 2 cores
 HAS_GPTQ = (CONF / "experiment" / "gptq8.yaml").is_file()
 needs_gptq = pytest.mark.skipif(not HAS_GPTQ, reason="numina_winner's quantize stage (experiment gptq8, method "
                                                      "quantize) is not in this checkout")
@@ -62,6 +61,8 @@ def test_runs_end_to_end_with_the_recipes_stages(uninterrupted):
     assert str(gptq / "final") in decoding  # the evaluation decodes the quantized model
 
 
+# slow (make test-all): with the uninterrupted run it compares against, over 5 minutes alone on 2 cores
+@pytest.mark.slow
 def test_kill_in_stage_two_then_rerun_skips_stage_one_with_same_results(uninterrupted, tmp_path):
     run = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "WANDB_MODE": "offline"}
