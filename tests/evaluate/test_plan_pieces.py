@@ -238,3 +238,47 @@ def test_suite_files_hash_the_suite_file_or_each_member_and_nothing_else(tmp_pat
     assert members == {"member:amc": P.sha256_file(suite_config("amc").path),
                        "member:aime": P.sha256_file(suite_config("aime").path)}
     assert P.suite_files(OmegaConf.create({"path": None, "suites": []})) == {}
+
+
+def test_a_plan_written_by_a_newer_version_names_its_version(tmp_path):
+    (tmp_path / P.PLAN_FILE).write_text(json.dumps({**_plan(), "plan_version": 99}))
+    with pytest.raises(P.ResumeMismatch, match=r"plan_version: written by another numina-exp version \(99\)"):
+        P.check_plan(tmp_path, _plan())
+
+
+def test_sections_are_stored_with_interpolations_resolved():
+    from omegaconf import OmegaConf
+
+    cfg = OmegaConf.create({"scale": {"max_new_tokens": 96}, "decoding": {"max_new_tokens": "${scale.max_new_tokens}"}})
+    # the value a result was computed with, not the reference: a changed scale must change the plan
+    assert P._container(cfg.decoding) == {"max_new_tokens": 96}
+    assert P._container({"n": 1}) == {"n": 1} and P._container(None) is None  # plain values pass through
+
+
+def test_a_member_suite_without_a_file_is_recorded_as_none(monkeypatch):
+    from omegaconf import OmegaConf
+
+    from numina_exp.evaluate import suites
+
+    real = suites.suite_config
+    monkeypatch.setattr(suites, "suite_config", lambda m: OmegaConf.create({"path": None}) if m == "virtual" else real(m))
+    got = P.suite_files(OmegaConf.create({"path": None, "suites": ["amc", "virtual"]}))
+    assert got == {"member:amc": P.sha256_file(real("amc").path), "member:virtual": None}
+
+
+def test_pin_in_flight_without_the_key_is_a_no_op():
+    decoding = {"n": 8}
+    P.pin_in_flight("vllm", decoding)
+    P.pin_in_flight("hf", decoding)
+    assert decoding == {"n": 8}
+
+
+def test_a_model_named_by_a_local_hub_id_is_fingerprinted(tmp_path):
+    from helpers import compose_cfg
+
+    (tmp_path / "config.json").write_text("{}")
+    cfg = compose_cfg(["method=evaluate", "eval=gsm8k", "backend=replay", "backend.path=/nonexistent.jsonl",
+                       f"model.hub_id={tmp_path}"])
+    cfg.backend.path = None
+    cfg.model.path = None
+    assert P.eval_plan(cfg)["model"]["files"] == {"config.json": {"size": 2, "sha256": P.sha256_file(tmp_path / "config.json")}}
