@@ -92,3 +92,22 @@ def test_sandbox_failure_scores_zero_not_a_crash():
 def test_unknown_reward_name_is_refused():
     with pytest.raises(ValueError, match="unknown reward function"):
         CodeRewards({"corect": 1.0})
+
+
+def test_a_program_that_prints_the_answer_then_fails_is_not_read():
+    """Output of a failed run is not an answer: printing 42 and then raising scores neither `executes` nor
+    `correct`, while the same print in a clean run scores both. Execution time adds up over steps."""
+    r = CodeRewards({"executes": 1.0, "correct": 1.0}, sandbox=SANDBOX)
+    try:
+        executes, correct = r.functions()
+        failed = [block("print(42)\nraise SystemExit(3)"), block("print(42)")]
+        assert executes(completions=failed, answer=["42", "42"]) == [0.0, 1.0]
+        assert correct(completions=failed, answer=["42", "42"]) == [0.0, 1.0]
+        assert r.status_counts["error"] == 1 and r.status_counts["ok"] == 1
+        first = r.exec_s
+        slow = [block("import time\ntime.sleep(0.3)\nprint(1)")]
+        executes(completions=slow, answer=["1"])
+        assert 0 < first < r.exec_s < first + 5  # summed over the two steps, in seconds of this run
+        assert 0 <= r.reward_s and r.summary(10.0)["scored_completions"] == 3
+    finally:
+        r.close()

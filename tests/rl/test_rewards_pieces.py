@@ -179,3 +179,44 @@ def test_timed_adds_step_shares_to_training_lines_only(monkeypatch):
 def test_scored_defaults():
     s = Scored(texts=["a"], golds=[None])
     assert s.status == [] and s.output == [] and s._answers is None and s._correct is None
+
+
+def test_the_text_answer_is_only_a_boxed_one_and_the_rest_comes_from_the_program():
+    r = CodeRewards({"correct": 1.0})
+    (correct,) = r.functions()
+    # "the answer is 7" is no boxed answer: the program's printed 5 decides, and it is right
+    assert correct(completions=[BLOCK + "so the answer is 7"], answer=["5"], exec_status=["ok"], exec_output=["5\n"]) == [1.0]
+
+
+def test_answers_are_graded_under_the_configured_kind():
+    texts, golds = ["So $\\boxed{1/2}$."], ["0.5"]
+    assert CodeRewards({"correct": 1.0}, answer_kind="math").functions()[0](completions=texts, answer=golds) == [1.0]
+    assert CodeRewards({"correct": 1.0}, answer_kind="integer").functions()[0](completions=texts, answer=golds) == [0.0]
+
+
+def test_scored_completions_add_up_over_batches():
+    r = CodeRewards({"code_block": 1.0})
+    (fn,) = r.functions()
+    fn(completions=["a", "b", "c"])
+    fn(completions=["d", "e"])
+    assert r.summary(1.0)["scored_completions"] == 5 and r.batches == 2
+
+
+def test_one_completion_is_the_whole_share_of_its_status():
+    logged = {}
+    log_statuses(["ok"], logged.__setitem__)
+    assert logged == {"sandbox/ok": 1.0, "sandbox/error": 0.0, "sandbox/timeout": 0.0, f"sandbox/{NO_CODE}": 0.0}
+
+
+def test_close_twice_closes_the_executor_once():
+    class Executor:  # stands in for the sandbox's: close() is all close() touches
+        closed = 0
+
+        def close(self):
+            Executor.closed += 1
+
+    r = CodeRewards({"code_block": 1.0})
+    r._executor = Executor()
+    r.close()
+    r.close()
+    assert Executor.closed == 1 and r._executor is None
