@@ -71,3 +71,10 @@ def test_defaults_are_200_draws_from_seed_0():
     assert default["draws"] == 200
     assert default["accuracy"] != compute_grid(recs, draws=200, seed=1)["accuracy"]  # the seed shows
     assert default["accuracy"] != compute_grid(recs, draws=201, seed=0)["accuracy"]
+
+
+def test_records_without_a_seed_count_as_seed_0_and_problems_is_a_whole_count():
+    recs = [{"problem_id": p, "gold": "5", "m": 1, "copies": _copies("5", "4")} for p in ("p", "q", "r")]
+    g = compute_grid(recs, draws=5)
+    assert list(g["per_seed"]) == ["0"] and g["seeds"] == 1
+    assert g["problems"] == 3 and isinstance(g["problems"], int)
