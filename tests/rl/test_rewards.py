@@ -77,7 +77,7 @@ def test_hostile_and_hanging_code_are_counted_statuses_in_one_batch(rewards, sco
     assert rewards.score([block("print(1)")], ["1"]).status == ["ok"]
 
 
-def test_sandbox_failure_scores_zero_not_a_crash():
+def test_sandbox_failure_scores_zero_not_a_crash(caplog):
     r = CodeRewards({"executes": 1.0, "correct": 1.0}, sandbox=dict(SANDBOX, python="/nonexistent/python"))
     try:
         fns = r.functions()
@@ -85,6 +85,9 @@ def test_sandbox_failure_scores_zero_not_a_crash():
         assert fns[0](completions=texts, answer=["42"]) == [0.0]
         assert fns[1](completions=texts, answer=["42"]) == [0.0]
         assert r.status_counts["sandbox_error"] == 1
+        warned = [m.getMessage() for m in caplog.records if m.levelname == "WARNING"]
+        assert any(m.startswith("sandbox failed on a batch of 1 snippets (") and "/nonexistent/python" in m
+                   and m.endswith("); they score 0") for m in warned), warned
     finally:
         r.close()
 
@@ -104,10 +107,11 @@ def test_a_program_that_prints_the_answer_then_fails_is_not_read():
         assert executes(completions=failed, answer=["42", "42"]) == [0.0, 1.0]
         assert correct(completions=failed, answer=["42", "42"]) == [0.0, 1.0]
         assert r.status_counts["error"] == 1 and r.status_counts["ok"] == 1
-        first = r.exec_s
+        first, first_reward = r.exec_s, r.reward_s
         slow = [block("import time\ntime.sleep(0.3)\nprint(1)")]
         executes(completions=slow, answer=["1"])
-        assert 0 < first < r.exec_s < first + 5  # summed over the two steps, in seconds of this run
-        assert 0 <= r.reward_s and r.summary(10.0)["scored_completions"] == 3
+        # summed over the two steps, in seconds of this run (the reward time holds the execution time)
+        assert 0 < first < r.exec_s < first + 5 and 0 < first_reward < r.reward_s < first_reward + 5
+        assert r.reward_s >= r.exec_s and r.summary(10.0)["scored_completions"] == 3
     finally:
         r.close()

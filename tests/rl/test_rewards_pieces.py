@@ -220,3 +220,18 @@ def test_close_twice_closes_the_executor_once():
     r.close()
     r.close()
     assert Executor.closed == 1 and r._executor is None
+
+
+def test_a_registered_reward_is_used_by_name_and_needs_no_execution_by_default():
+    from numina_exp.train.rewards import register_reward
+
+    @register_reward("_test_length")
+    def length(s, _r):
+        return [len(t) for t in s.texts]
+
+    try:
+        assert REWARDS["_test_length"] == (length, False)
+        r = CodeRewards({"_test_length": 1.0})
+        assert r.functions()[0](completions=["ab", "abcd"]) == [2.0, 4.0] and not r.status_counts  # nothing ran
+    finally:
+        del REWARDS["_test_length"]
