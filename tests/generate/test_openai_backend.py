@@ -73,11 +73,13 @@ def test_refused_connection_is_reported():
 
 
 def test_concurrent_requests_keep_prompt_order():
-    with StubServer() as srv:
-        b = OpenAIBackend(_cfg(srv.url, "backend.model=m", "backend.concurrency=4"))
+    # a generous request timeout: under load a 0.5 s timeout retried a request, and the stub saw it twice
+    with StubServer(reply=lambda prompt: f"reply to {prompt}") as srv:
+        b = OpenAIBackend(_cfg(srv.url, "backend.model=m", "backend.concurrency=4", "backend.request_timeout_s=60"))
         out = b.generate([f"p{i}" for i in range(8)], SAMPLING, [GenKey(f"q{i}", 0, 0) for i in range(8)])
         b.close()
-    assert len(out) == 8 and sorted(r["prompt"] for r in srv.requests) == sorted(f"p{i}" for i in range(8))
+    assert [o[0].text for o in out] == [f"reply to p{i}" for i in range(8)]  # each answer at its prompt's place
+    assert sorted(r["prompt"] for r in srv.requests) == sorted(f"p{i}" for i in range(8))
     seeds = {r["prompt"]: r["seed"] for r in srv.requests}
     assert len(set(seeds.values())) == 8  # per-request seeds from (seed, problem, copy, step)
 
