@@ -110,8 +110,8 @@ def test_a_program_that_prints_the_answer_then_fails_is_not_read():
         first, first_reward = r.exec_s, r.reward_s
         slow = [block("import time\ntime.sleep(0.3)\nprint(1)")]
         executes(completions=slow, answer=["1"])
-        # summed over the two steps, in seconds of this run (the reward time holds the execution time)
-        assert 0 < first < r.exec_s < first + 5 and 0 < first_reward < r.reward_s < first_reward + 5
+        # summed over the two steps, in seconds of this run (not a clock reading; the reward time holds the execution time)
+        assert 0 < first < r.exec_s < first + 60 and 0 < first_reward < r.reward_s < first_reward + 60
         assert r.reward_s >= r.exec_s and r.summary(10.0)["scored_completions"] == 3
     finally:
         r.close()
