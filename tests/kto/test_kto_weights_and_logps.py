@@ -87,20 +87,25 @@ PAIRS = [("### Problem: What is 2+3?\n### Solution:\n", "The sum is 5."),
 MERGED = ("### Problem: Name a prime.\n### Solution: ", "```python\nprint(7)\n```")
 
 
-def _by_hand(model, tok, prompt: str, completion: str, start: int | None = None) -> float:
+def _sum_logps(model, ids: list[int], start: int) -> float:
+    """Sum over t >= start of log softmax(logits at t - 1)[ids[t]], in float64, one unpadded sequence."""
     import torch
 
+    with torch.no_grad():
+        logits = model(input_ids=torch.tensor([ids])).logits[0].double()
+    total = 0.0
+    for t in range(start, len(ids)):  # token t is predicted from position t - 1
+        row = logits[t - 1]
+        total += float(row[ids[t]] - torch.logsumexp(row, dim=-1))
+    return total
+
+
+def _by_hand(model, tok, prompt: str, completion: str, start: int | None = None) -> float:
     full = tok(prompt + completion + tok.eos_token)["input_ids"]
     if start is None:
         start = len(tok(prompt)["input_ids"])
         assert full[:start] == tok(prompt)["input_ids"]
-    with torch.no_grad():
-        logits = model(input_ids=torch.tensor([full])).logits[0].double()
-    total = 0.0
-    for t in range(start, len(full)):  # token t is predicted from position t - 1
-        row = logits[t - 1]
-        total += float(row[full[t]] - torch.logsumexp(row, dim=-1))
-    return total
+    return _sum_logps(model, full, start)
 
 
 def test_completion_logps_equal_a_hand_computation(tiny):
@@ -128,10 +133,7 @@ def test_max_length_keeps_the_start(tiny):
     n_prompt = len(tok(prompt)["input_ids"])
     cut = n_prompt + 3  # three completion tokens survive
     full = tok(prompt + completion + tok.eos_token)["input_ids"][:cut]
-    import torch
-    with torch.no_grad():
-        logits = model(input_ids=torch.tensor([full])).logits[0].double()
-    want = sum(float(logits[t - 1][full[t]] - torch.logsumexp(logits[t - 1], -1)) for t in range(n_prompt, cut))
+    want = _sum_logps(model, full, n_prompt)
     (got,) = completion_logps(model, tok, [(prompt, completion)], max_length=cut)
     assert got == pytest.approx(want, rel=1e-4, abs=1e-3)
 
@@ -147,17 +149,11 @@ def test_a_completion_already_ending_in_eos_gets_no_second_one(tiny):
 def test_a_tokenizer_without_eos_scores_the_completion_as_written(tiny):
     import copy
 
-    import torch
-
     model, tok = tiny
     bare = copy.deepcopy(tok)
     bare.eos_token = None
     prompt, completion = PAIRS[0]
-    full = bare(prompt + completion)["input_ids"]
-    start = len(bare(prompt)["input_ids"])
-    with torch.no_grad():
-        logits = model(input_ids=torch.tensor([full])).logits[0].double()
-    want = sum(float(logits[t - 1][full[t]] - torch.logsumexp(logits[t - 1], -1)) for t in range(start, len(full)))
+    want = _sum_logps(model, bare(prompt + completion)["input_ids"], len(bare(prompt)["input_ids"]))
     (got,) = completion_logps(model, bare, [(prompt, completion)])
     assert got == pytest.approx(want, rel=1e-4, abs=1e-3)
 
