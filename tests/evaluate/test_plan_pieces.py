@@ -160,11 +160,17 @@ def test_library_versions_name_the_result_libraries_installed():
     assert set(got) <= set(P.RESULT_LIBRARIES)
 
 
-def test_selection_keys_stay_out_of_the_plan_and_grading_keys_stay_in():
+def _evaluate_cfg(*extra):
+    """An evaluation's composed config on the replay backend, its generations file unset (nothing to hash)."""
     from helpers import compose_cfg
 
-    cfg = compose_cfg(["method=evaluate", "eval=gsm8k", "backend=replay", "backend.path=/nonexistent.jsonl"])
+    cfg = compose_cfg(["method=evaluate", "eval=gsm8k", "backend=replay", "backend.path=/nonexistent.jsonl", *extra])
     cfg.backend.path = None
+    return cfg
+
+
+def test_selection_keys_stay_out_of_the_plan_and_grading_keys_stay_in():
+    cfg = _evaluate_cfg()
     plan = P.eval_plan(cfg)
     for key in ("seeds", "limit", "resume", "progress", "path", "nm_grid"):
         assert key not in plan["eval"], key
@@ -175,11 +181,7 @@ def test_selection_keys_stay_out_of_the_plan_and_grading_keys_stay_in():
 
 
 def test_the_plan_holds_each_section_a_result_depends_on_and_no_model_path(tmp_path):
-    from helpers import compose_cfg
-
-    cfg = compose_cfg(["method=evaluate", "eval=gsm8k", "backend=replay", "backend.path=/nonexistent.jsonl",
-                       f"model.path={tmp_path}"])
-    cfg.backend.path = None
+    cfg = _evaluate_cfg(f"model.path={tmp_path}")
     plan = P.eval_plan(cfg)
     assert set(plan) == {"plan_version", "decoding", "sandbox", "scale", "model", "backend", "eval", "code"}
     assert plan["scale"] == P._container(cfg.scale) and plan["sandbox"] == P._container(cfg.sandbox)
@@ -274,11 +276,7 @@ def test_pin_in_flight_without_the_key_is_a_no_op():
 
 
 def test_a_model_named_by_a_local_hub_id_is_fingerprinted(tmp_path):
-    from helpers import compose_cfg
-
     (tmp_path / "config.json").write_text("{}")
-    cfg = compose_cfg(["method=evaluate", "eval=gsm8k", "backend=replay", "backend.path=/nonexistent.jsonl",
-                       f"model.hub_id={tmp_path}"])
-    cfg.backend.path = None
+    cfg = _evaluate_cfg(f"model.hub_id={tmp_path}")
     cfg.model.path = None
     assert P.eval_plan(cfg)["model"]["files"] == {"config.json": {"size": 2, "sha256": P.sha256_file(tmp_path / "config.json")}}
