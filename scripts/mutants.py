@@ -40,7 +40,8 @@ MODULES = {
                                  "tests/kto/test_kto_weights_and_logps.py"],
     # not tests/slurm/test_sharded_eval.py: its Slurm jobs run the installed package, not mutmut's copy, so the
     # sharded run's plan (its code hash) never equals the in-process run's and the clean run fails
-    "evaluate/shard": ["tests/evaluate/test_shard_pieces.py", "tests/evaluate/test_merge_foreign_plan.py"],
+    "evaluate/shard": ["tests/evaluate/test_shard_pieces.py", "tests/evaluate/test_merge_foreign_plan.py",
+                       "tests/evaluate/test_shard_merge_cli.py"],
     "evaluate/nm_grid": ["tests/evaluate/test_nm_grid_fields.py", "tests/evaluate/test_nm_grid_inference.py", "tests/evaluate/test_nm_grid.py", "tests/evaluate/test_nm_grid_unfinished_answers.py"],
     "evaluate/plan": ["tests/evaluate/test_plan_pieces.py", "tests/evaluate/test_resume_plan.py",
                       "tests/evaluate/test_resume_member_suites.py"],

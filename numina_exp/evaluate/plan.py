@@ -224,4 +224,9 @@ def check_plan(run_dir: str | os.PathLike, plan: dict) -> None:
     if stale:
         raise ResumeMismatch(f"{run_dir} holds {', '.join(stale)} but no {PLAN_FILE}: nothing says how those results "
                              f"were computed. {fix}")
-    atomic_write_text(path, json.dumps(plan, indent=1, sort_keys=True, default=str) + "\n")
+    write_plan(run_dir, plan)
+
+
+def write_plan(run_dir: str | os.PathLike, plan: dict) -> None:
+    """eval_plan.json as every run dir holds it (a sharded run's merge writes it the same way, byte for byte)."""
+    atomic_write_text(Path(run_dir) / PLAN_FILE, json.dumps(plan, indent=1, sort_keys=True, default=str) + "\n")

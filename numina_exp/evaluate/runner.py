@@ -109,6 +109,6 @@ def run(cfg: DictConfig, run_dir: Path, decoder=None) -> dict:
         window = getattr(decoder, "window", None)
         summary["timing"]["problems_in_flight"] = {"k": flight[0], "why": flight[1],
                                                    "held_results_peak": getattr(window, "max_held", None)}
-    write_report(run_dir, summary, records, cfg, tracker=tracker)
+    write_report(run_dir, summary, records, tracker=tracker)
     tracker.finish()
     return summary

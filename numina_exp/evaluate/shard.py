@@ -27,6 +27,7 @@ from numina_exp.config.validate import check_shard_keys
 from numina_exp.core.errors import ConfigError
 from numina_exp.core.io import atomic_write_jsonl, atomic_write_text, read_jsonl
 
+from .plan import write_plan
 from .store import ResultStore
 from .suites import load_suite
 
@@ -143,7 +144,7 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     for log in sorted({p.name for d in ordered for p in d.glob("generations*.jsonl")}):
         lines = [line for d in ordered if (d / log).exists() for line in read_jsonl(d / log)]  # shard order = suite order
         atomic_write_jsonl(out_dir / log, lines)
-    atomic_write_text(out_dir / "eval_plan.json", json.dumps(plans[0], sort_keys=True, default=str))
+    write_plan(out_dir, plans[0])
     atomic_write_text(out_dir / "resolved_config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     atomic_write_text(out_dir / "shards.json", json.dumps(
         [{"run_dir": str(d), **{k2: v for k2, v in infos[i][1].items() if k2 != "ids"}} for i, d in enumerate(ordered)],
@@ -151,7 +152,7 @@ def merge_shards(shard_dirs: list[Path], out_dir: Path) -> dict:
     summary = summarize(merged, cfg, seeds, rows)
     summary["timing"] = {"problem_seconds_total": sum(r.get("seconds", 0.0) for r in merged),
                          "shards": len(ordered)}
-    write_report(out_dir, summary, merged, cfg)
+    write_report(out_dir, summary, merged)
     return summary
 
 

@@ -48,7 +48,7 @@ def accuracy_table(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def write_report(run_dir: str | Path, summary: dict, records: list[dict], cfg=None, tracker=None) -> dict:
+def write_report(run_dir: str | Path, summary: dict, records: list[dict], tracker=None) -> dict:
     run_dir = Path(run_dir)
     plots = run_dir / "plots"
     plots.mkdir(exist_ok=True)

@@ -34,10 +34,10 @@ LIMITED = textwrap.dedent('''
         recs = [{"seed": 0, "problem_id": f"p{i}", "suite": "s", "gold": "1", "answer": "1", "correct": True,
                  "votes": {"1": 1}, "answered": 1, "copies": []} for i in range(3)]
         summary = summarize(recs, cfg, [0], [{"id": r["problem_id"], "suite": "s"} for r in recs])
-        write_report(run_dir, summary, recs, cfg)  # the good files, before the limit
+        write_report(run_dir, summary, recs)  # the good files, before the limit
 
         def write():
-            write_report(run_dir, {**summary, "padding": "x" * 400000}, recs, cfg)  # results.json > the limit
+            write_report(run_dir, {**summary, "padding": "x" * 400000}, recs)  # results.json > the limit
     else:  # the method itself, not the CLI: the limit must not reach a child (the CLI runs git: it cut its index.lock)
         from hydra import compose, initialize_config_dir
         from numina_exp.core.paths import conf_dir

@@ -23,7 +23,7 @@ def test_report_md_keeps_one_row_per_problem_and_no_raw_markup(tmp_path):
     cfg = compose_cfg(["method=evaluate", "eval=jsonl", "eval.path=x.jsonl", "model=tiny_llama"])
     recs = _records()
     summary = summarize(recs, cfg, [0], [{"id": r["problem_id"], "suite": r["suite"]} for r in recs])
-    write_report(tmp_path, summary, recs, cfg)
+    write_report(tmp_path, summary, recs)
     md = (tmp_path / "report.md").read_text()
     problems = md.split("## Problems", 1)[1].strip().splitlines()
     assert len(problems) == 2 + len(HOSTILE_IDS), problems  # header, separator, one line per problem
