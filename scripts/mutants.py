@@ -27,7 +27,7 @@ MODULES = {
     "grading/vote": ["tests/grading/test_vote.py", "tests/grading/test_vote_result_fields.py",
                      "tests/properties/test_grading_properties.py"],
     "methods/kto": ["tests/kto/test_kto_config_checks.py", "tests/kto/test_kto_pieces.py",
-                    "tests/kto/test_kto_weights_and_logps.py"],  # KTO data/weights
+                    "tests/kto/test_kto_class_weights.py"],  # KTO data/weights
     "decode/early_stop": ["tests/decode/test_early_stop.py", "tests/decode/test_early_stop_adaptive.py",
                           "tests/decode/test_early_stop_math_and_posterior.py",
                           "tests/properties/test_early_stop_properties.py", "tests/decode/test_early_stop_boundaries.py"],
@@ -37,7 +37,7 @@ MODULES = {
     "grading/normalize": ["tests/grading/test_normalize_edges.py", "tests/grading/test_normalize.py", "tests/properties/test_grading_properties.py"],
     "grading/extract": ["tests/grading/test_extract_edges.py", "tests/grading/test_extract.py", "tests/properties/test_grading_properties.py"],
     "evaluate/implicit_reward": ["tests/kto/test_implicit_reward_fields.py", "tests/kto/test_kto_pieces.py",
-                                 "tests/kto/test_kto_weights_and_logps.py"],
+                                 "tests/kto/test_completion_logps.py"],
     # not tests/slurm/test_sharded_eval.py: its Slurm jobs run the installed package, not mutmut's copy, so the
     # sharded run's plan (its code hash) never equals the in-process run's and the clean run fails
     "evaluate/shard": ["tests/evaluate/test_shard_pieces.py", "tests/evaluate/test_merge_foreign_plan.py",
