@@ -47,6 +47,11 @@ MODULES = {
                       "tests/evaluate/test_resume_member_suites.py"],
     "train/rewards": ["tests/rl/test_rewards_pieces.py", "tests/rl/test_rewards.py", "tests/rl/test_rewards_program_output.py"],
 }
+# Modules whose tests are not fork-safe. quantize/fidelity loads a GPTQ model: gptqmodel's logger (logbar) swaps
+# sys.stdout for a stream flushed by a background thread, and a mutant's worker forked from mutmut's main process
+# (after the stats run started that thread) waits forever for it: every mutant ended as a wall-time "timeout" kill.
+# mutmut's forkserver forks the workers from a process that only collected the tests.
+FORKSERVER = {"quantize/fidelity"}
 IGNORE = shutil.ignore_patterns(".venv", ".git", "outputs", "multirun", "mutants", "build", "*.egg-info",
                                 "__pycache__", ".pytest_cache", "wandb")
 
@@ -60,7 +65,8 @@ def _config(module: str, tests: list[str]) -> str:
             # (quantize/fidelity's model loading) and any run on a loaded box "time out" in ~30 s: false
             # kills. 20 s leaves every honest run room; a mutant that really hangs still ends, later.
             "timeout_constant = 20\n"
-            "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n    -q\n"
+            + ("process_isolation = forkserver\n" if module in FORKSERVER else "")
+            + "pytest_add_cli_args =\n    -p\n    no:cacheprovider\n    -x\n    -q\n"
             # everything a listed test may read besides the package: sweeps/ (the Slurm array of the
             # sharded-eval test), launch/, docs/ and the root files
             "also_copy =\n    conf\n    benchmarks\n    scripts\n    sweeps\n    launch\n    docs\n"
