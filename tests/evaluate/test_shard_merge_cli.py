@@ -126,3 +126,17 @@ def test_refusal_messages_start_with_the_reason(sweep, tmp_path):
     with pytest.raises(ShardError, match=r"^the shards evaluated different plans \(eval_plan.json differs\): same "
                                          r"decoding, model and suite needed$"):
         merge_shards(find_shards([sweep]), tmp_path / "m")
+
+
+def test_help_names_the_command_its_arguments_and_the_default_out_dir(monkeypatch, capsys):
+    import re
+
+    monkeypatch.setenv("COLUMNS", "200")  # argparse wraps at the terminal width
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: python -m numina_exp.evaluate.shard [-h] [--out OUT] paths [paths ...]\n")
+    for line in (r"Merge the run dirs of a sharded evaluation into one\.", r"  paths\s+shard run dirs, or the sweep "
+                 r"dir that holds them", r"  --out OUT\s+output run dir \(default: <first path>/merged\)"):
+        assert re.search(f"^{line}$", text, re.M), line
