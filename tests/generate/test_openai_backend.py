@@ -14,8 +14,10 @@ SAMPLING = Sampling(n=1, temperature=0.0, max_new_tokens=16, stop=["```output\n"
 
 
 def _cfg(url, *extra):
+    # a generous request timeout by default: on a loaded box a short one turns a slow reply into a retry; the
+    # tests of the timeout path set their own
     return compose_cfg(["backend=openai", f"backend.url={url}", "backend.backoff_s=0.01", "backend.backoff_max_s=0.05",
-                        "backend.request_timeout_s=0.5", "backend.retries=2", "backend.api_key_env=NUMINA_TEST_KEY", *extra])
+                        "backend.request_timeout_s=30", "backend.retries=2", "backend.api_key_env=NUMINA_TEST_KEY", *extra])
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +34,10 @@ def _free_port():
 
 
 def test_flaky_endpoint_is_retried_and_answers():
-    with StubServer(script=["503", "malformed", "timeout"], delay_s=1.5) as srv:
-        b = OpenAIBackend(_cfg(srv.url, "backend.retries=3"))
+    # the one planned timeout costs request_timeout_s; 2 s leaves the other four replies room on a loaded box
+    # (at 0.5 s a slow "ok" reply was retried once more than planned)
+    with StubServer(script=["503", "malformed", "timeout"], delay_s=4.0) as srv:
+        b = OpenAIBackend(_cfg(srv.url, "backend.retries=3", "backend.request_timeout_s=2"))
         out = b.generate(["p"], SAMPLING, [GenKey("x", 0, 0)])
         b.close()
     assert out[0][0].text.endswith("```output\n") and out[0][0].finish_reason == "stop"
@@ -47,8 +51,10 @@ def test_flaky_endpoint_is_retried_and_answers():
 
 @pytest.mark.parametrize("mode,reason", [("malformed", "malformed"), ("timeout", "timeout"), ("503", "http_503")])
 def test_persistent_failure_is_reported_after_retries(mode, reason):
+    # only the timeout mode needs a short request timeout; for the others a slow reply must not turn into one
+    timeout_s = 0.5 if mode == "timeout" else 30
     with StubServer(default=mode, delay_s=1.0) as srv:
-        b = OpenAIBackend(_cfg(srv.url, "backend.model=m"))
+        b = OpenAIBackend(_cfg(srv.url, "backend.model=m", f"backend.request_timeout_s={timeout_s}"))
         with pytest.raises(EndpointError) as err:
             b.generate(["p"], SAMPLING, [GenKey("x", 0, 0)])
         b.close()
@@ -73,9 +79,8 @@ def test_refused_connection_is_reported():
 
 
 def test_concurrent_requests_keep_prompt_order():
-    # a generous request timeout: under load a 0.5 s timeout retried a request, and the stub saw it twice
     with StubServer(reply=lambda prompt: f"reply to {prompt}") as srv:
-        b = OpenAIBackend(_cfg(srv.url, "backend.model=m", "backend.concurrency=4", "backend.request_timeout_s=60"))
+        b = OpenAIBackend(_cfg(srv.url, "backend.model=m", "backend.concurrency=4"))
         out = b.generate([f"p{i}" for i in range(8)], SAMPLING, [GenKey(f"q{i}", 0, 0) for i in range(8)])
         b.close()
     assert [o[0].text for o in out] == [f"reply to p{i}" for i in range(8)]  # each answer at its prompt's place
