@@ -33,7 +33,7 @@ MODULES = {
                           "tests/properties/test_early_stop_properties.py", "tests/decode/test_early_stop_boundaries.py"],
     "sandbox/protocol": ["tests/sandbox/test_protocol_auth.py", "tests/sandbox/test_protocol_wire.py"],
     "merge/plan": ["tests/merge/test_merge_plan_table.py", "tests/merge/test_merge_inputs.py", "tests/merge/test_merge_math.py"],
-    "quantize/fidelity": ["tests/quantize/test_fidelity_kl.py"],
+    "quantize/fidelity": ["tests/quantize/test_fidelity_report_files.py", "tests/quantize/test_fidelity_kl.py"],
     "grading/normalize": ["tests/grading/test_normalize_edges.py", "tests/grading/test_normalize.py", "tests/properties/test_grading_properties.py"],
     "grading/extract": ["tests/grading/test_extract_edges.py", "tests/grading/test_extract.py", "tests/properties/test_grading_properties.py"],
     "evaluate/implicit_reward": ["tests/kto/test_implicit_reward_fields.py", "tests/kto/test_kto_pieces.py",
