@@ -127,15 +127,16 @@ def suite_files(e: DictConfig) -> dict:
     return {}
 
 
-def pin_in_flight(backend_name: str, decoding: dict) -> None:
+def pin_in_flight(backend: Any, decoding: dict) -> None:
     """decoding.problems_in_flight in the plan. A batch-invariant backend (per-request seeds: vllm,
-    replay, openai) gives a problem the same result whatever is decoded beside it
+    replay, openai with its vLLM extensions) gives a problem the same result whatever is decoded beside it
     (tests/decode/test_problems_in_flight.py), so a resume may change the value, `auto` included: it is
-    left out. Elsewhere (hf) it stays, with `auto` written as the 1 it resolves to there, so a resume
-    from an explicit 1 to the default is not refused."""
+    left out. Elsewhere (hf, openai without the extensions) it stays, with `auto` written as the 1 it
+    resolves to there, so a resume from an explicit 1 to the default is not refused. `backend`: the
+    backend section (its name and keys)."""
     from numina_exp.generate.backends import backend_class
 
-    if backend_class(backend_name).batch_invariant:
+    if backend_class(backend["name"]).batch_invariant_for(backend):
         decoding.pop("problems_in_flight", None)
     elif decoding.get("problems_in_flight") == "auto":
         decoding["problems_in_flight"] = 1
@@ -149,7 +150,7 @@ def eval_plan(cfg: DictConfig) -> dict:
         if section in cfg:
             plan[section] = _container(cfg[section])
     if "backend" in cfg and "decoding" in plan:
-        pin_in_flight(cfg.backend.name, plan["decoding"])
+        pin_in_flight(cfg.backend, plan["decoding"])
     from numina_exp.generate.backends import backend_class
 
     if "model" in cfg:

@@ -111,6 +111,12 @@ class Backend:
     def check_config(cls, cfg) -> None:
         """This backend's own keys, before anything loads (raises ConfigError naming the key)."""
 
+    @classmethod
+    def batch_invariant_for(cls, backend_cfg) -> bool:
+        """`batch_invariant` of the instance `backend_cfg` (the backend section) would build, known before
+        anything loads (the resume plan needs it); where a key decides it, the class overrides this."""
+        return cls.batch_invariant
+
     def generate(self, prompts: Sequence[str], sampling: Sampling,
                  keys: Optional[Sequence[GenKey]] = None) -> list[list[Completion]]:
         """One list of `sampling.n` completions per prompt, in order."""

@@ -55,6 +55,11 @@ class OpenAIBackend(Backend):
         from .keys import check_openai
         check_openai(cfg)
 
+    @classmethod
+    def batch_invariant_for(cls, backend_cfg) -> bool:
+        # without the per-request seed the server samples freely: no run is reproducible, batched or not
+        return bool(backend_cfg.get("vllm_extensions", True))
+
     def __init__(self, cfg, model_source: Optional[str] = None):
         import httpx
 
@@ -67,8 +72,7 @@ class OpenAIBackend(Backend):
         self.backoff_s = float(b.backoff_s)
         self.backoff_max_s = float(b.backoff_max_s)
         self.vllm_extensions = bool(b.vllm_extensions)
-        # without the per-request seed the server samples freely: no run is reproducible, batched or not
-        self.batch_invariant = self.vllm_extensions
+        self.batch_invariant = self.batch_invariant_for(b)
         # the server batches what this client keeps in flight: `concurrency` requests
         self.max_batch_sequences = self.concurrency
         self.capacity_note = f"backend.concurrency {self.concurrency} requests in flight"

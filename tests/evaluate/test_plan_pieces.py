@@ -220,10 +220,16 @@ def test_a_result_file_of_one_byte_counts_as_a_result(tmp_path):
 
 @pytest.mark.parametrize("backend,given,kept", [
     ("vllm", 4, None), ("replay", "auto", None),  # batch-invariant: left out of the plan
-    ("hf", "auto", 1), ("hf", 1, 1), ("hf", 3, 3)])  # hf: kept, `auto` as the 1 it resolves to
+    ("openai", "auto", None), ("openai:vllm_extensions=true", 2, None),  # a seed per request
+    ("hf", "auto", 1), ("hf", 1, 1), ("hf", 3, 3),  # hf: kept, `auto` as the 1 it resolves to
+    ("openai:vllm_extensions=false", "auto", 1), ("openai:vllm_extensions=false", 2, 2)])  # no seeds: as hf
 def test_problems_in_flight_is_pinned_only_where_batching_changes_results(backend, given, kept):
+    from omegaconf import OmegaConf
+
+    name, _, key = backend.partition(":")
+    section = OmegaConf.merge({"name": name}, OmegaConf.from_dotlist([key] if key else []))
     decoding = {"n": 8, "problems_in_flight": given}
-    P.pin_in_flight(backend, decoding)
+    P.pin_in_flight(section, decoding)
     assert decoding == ({"n": 8} if kept is None else {"n": 8, "problems_in_flight": kept})
 
 
@@ -270,8 +276,8 @@ def test_a_member_suite_without_a_file_is_recorded_as_none(monkeypatch):
 
 def test_pin_in_flight_without_the_key_is_a_no_op():
     decoding = {"n": 8}
-    P.pin_in_flight("vllm", decoding)
-    P.pin_in_flight("hf", decoding)
+    P.pin_in_flight({"name": "vllm"}, decoding)
+    P.pin_in_flight({"name": "hf"}, decoding)
     assert decoding == {"n": 8}
 
 
