@@ -220,7 +220,11 @@ def test_orphans_that_shed_their_marks_die_with_the_worker(clean):
         "import time\ntime.sleep(0.3)\nlibc.kill(os.getppid(), 9)\ntime.sleep(0.3)\nprint('done')")
     try:
         clean.run([code])
-        time.sleep(0.1)
+        # the kill is sent when the snippet ends; wait (bounded) for the orphan to be gone instead of a fixed
+        # sleep that a loaded box can outlast. An orphan nobody kills sleeps for days: it is still here at 10 s.
+        deadline = time.monotonic() + 10
+        while _processes_with_arg(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         survivors = _processes_with_arg(marker)
         for pid in survivors:
