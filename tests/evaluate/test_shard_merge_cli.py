@@ -140,3 +140,20 @@ def test_help_names_the_command_its_arguments_and_the_default_out_dir(monkeypatc
     for line in (r"Merge the run dirs of a sharded evaluation into one\.", r"  paths\s+shard run dirs, or the sweep "
                  r"dir that holds them", r"  --out OUT\s+output run dir \(default: <first path>/merged\)"):
         assert re.search(f"^{line}$", text, re.M), line
+
+
+def test_the_sweep_callback_merges_its_job_dirs_into_sweep_merged(sweep, tmp_path, capsys):
+    """sweeps/eval_sharded.yaml's Hydra callback, called as Hydra calls it when the multirun ends."""
+    from omegaconf import OmegaConf
+
+    from numina_exp.evaluate.shard import MergeShards
+
+    MergeShards().on_multirun_end(OmegaConf.create({"hydra": {"sweep": {"dir": str(sweep)}}}))
+    results = json.loads((sweep / "merged" / "results.json").read_text())
+    assert len(_records(sweep / "merged")) == 2 * len(PROBLEMS)
+    assert capsys.readouterr().out == (f"[shards] merged 2 shards into {sweep / 'merged'}: accuracy "
+                                       f"{100 * results['accuracy_mean']:.1f}% over seeds [0, 1]\n")
+    empty = tmp_path / "no_shards"
+    empty.mkdir()
+    MergeShards().on_multirun_end(OmegaConf.create({"hydra": {"sweep": {"dir": str(empty)}}}))  # a sweep of other jobs
+    assert list(empty.iterdir()) == [] and capsys.readouterr().out == ""
