@@ -121,6 +121,9 @@ def test_every_metric_is_the_hand_computed_one(pair, tmp_path):
     for kind, want in layers.items():
         assert report["per_layer_type"][kind]["layers"] == want["layers"] >= 1, kind
         assert report["per_layer_type"][kind]["rel_output_err"] == pytest.approx(want["rel_output_err"], rel=1e-3), kind
+    # the layer count is per model, not per row: one row gives the same counts
+    one = fidelity_report(str(twin), str(quant), held[:1])
+    assert {k: v["layers"] for k, v in one["per_layer_type"].items()} == {k: v["layers"] for k, v in layers.items()}
 
     js, md = write_report(report, tmp_path, settings={"bits": 2})
     assert json.loads(js.read_text()) == json.loads(json.dumps({**report, "settings": {"bits": 2}}))
