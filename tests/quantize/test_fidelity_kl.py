@@ -86,7 +86,7 @@ def _hand_overall_and_layers(twin, quant, held):
             max_abs = max(max_abs, float(d.max()))
             top1 += float((a.argmax(-1) == b.argmax(-1)).sum())
             positions += len(ids)
-            nxt = torch.tensor(ids[1:])
+            nxt = torch.tensor(ids[1:], dtype=torch.long)
             nll_r -= float(torch.log_softmax(a[:-1], -1).gather(1, nxt[:, None]).sum())
             nll_q -= float(torch.log_softmax(b[:-1], -1).gather(1, nxt[:, None]).sum())
             targets += len(ids) - 1
@@ -94,7 +94,8 @@ def _hand_overall_and_layers(twin, quant, held):
         h.remove()
     overall = {"logit_abs_err_mean": abs_sum / count, "logit_abs_err_max": max_abs,
                "logit_rel_err_mean": abs_sum / ref_abs, "top1_agreement": top1 / positions,
-               "ppl_unquantized": math.exp(nll_r / targets), "ppl_quantized": math.exp(nll_q / targets)}
+               "ppl_unquantized": math.exp(nll_r / targets) if targets else 1.0,
+               "ppl_quantized": math.exp(nll_q / targets) if targets else 1.0}
     overall["ppl_change_pct"] = 100 * (overall["ppl_quantized"] / overall["ppl_unquantized"] - 1)
     layers = {k: {"rel_output_err": math.sqrt(e / r), "layers": calls[k] // len(held)} for k, (e, r) in sq.items()}
     return overall, layers
@@ -108,6 +109,7 @@ def test_every_metric_is_the_hand_computed_one(pair, tmp_path):
     overall, layers = _hand_overall_and_layers(twin, quant, held)
     got = report["overall"]
     assert got["rows"] == len(held)
+    assert (report["reference"], report["quantized"]) == (str(twin), str(quant))
     for key, want in overall.items():
         # float32 against float64: 1e-4 relative; the perplexity change is a small difference of two
         # perplexities, so it gets an absolute tolerance in percentage points (measured error 7e-5)
@@ -120,6 +122,7 @@ def test_every_metric_is_the_hand_computed_one(pair, tmp_path):
                                                             "up_proj", "down_proj"}
     for kind, want in layers.items():
         assert report["per_layer_type"][kind]["layers"] == want["layers"] >= 1, kind
+        assert type(report["per_layer_type"][kind]["layers"]) is int, kind  # a count, "2" not "2.0" in the table
         assert report["per_layer_type"][kind]["rel_output_err"] == pytest.approx(want["rel_output_err"], rel=1e-3), kind
     # the layer count is per model, not per row: one row gives the same counts
     one = fidelity_report(str(twin), str(quant), held[:1])
@@ -136,6 +139,23 @@ def test_every_metric_is_the_hand_computed_one(pair, tmp_path):
                  f"| q_proj | {report['per_layer_type']['q_proj']['layers']} | "
                  f"{report['per_layer_type']['q_proj']['rel_output_err']:.3e} |"):
         assert line in text, line
+
+
+def test_the_shortest_rows_one_position_and_one_target(pair):
+    """A one-token row has a position but nothing to predict; a two-token row has one target. Every average is
+    over what exists: KL and top-1 over the one position, perplexity over the one target (1.0 with none)."""
+    twin, quant, held = pair
+    one = fidelity_report(str(twin), str(quant), [held[0][:1]])["overall"]
+    fwd, _, _ = _hand_kl(twin, quant, [held[0][:1]])
+    assert one["tokens"] == 1 and one["kl_mean"] == pytest.approx(fwd, rel=1e-4, abs=1e-9)
+    hand_one, _ = _hand_overall_and_layers(twin, quant, [held[0][:1]])
+    assert one["top1_agreement"] == hand_one["top1_agreement"] and one["ppl_unquantized"] == one["ppl_quantized"] == 1.0
+    two = fidelity_report(str(twin), str(quant), [held[0][:2]])["overall"]
+    hand_two, _ = _hand_overall_and_layers(twin, quant, [held[0][:2]])
+    assert two["tokens"] == 2
+    for key in ("ppl_unquantized", "ppl_quantized", "top1_agreement", "logit_abs_err_mean"):
+        assert two[key] == pytest.approx(hand_two[key], rel=1e-4), key
+    assert two["ppl_unquantized"] != pytest.approx(1.0, abs=1e-3)  # the one target is counted
 
 
 def test_a_model_without_quantized_layers_is_refused_by_name(pair):
