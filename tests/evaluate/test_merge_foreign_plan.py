@@ -58,8 +58,10 @@ def test_merged_shards_write_every_file_of_the_unsharded_run(tmp_path):
     merged = tmp_path / "merged" / "deeper"  # parents are made
     merge_shards(find_shards([sweep]), merged)
 
+    from numina_exp.core.io import read_jsonl
+
     def lines(p):
-        return [json.loads(x) for x in p.read_text().splitlines() if x.strip()]
+        return read_jsonl(p, torn_tail_ok=False)
     assert strip_timing(lines(merged / "per_problem.jsonl")) == strip_timing(lines(single / "per_problem.jsonl"))
     assert json.loads((merged / "eval_plan.json").read_text()) == json.loads((single / "eval_plan.json").read_text())
     assert strip_timing(json.loads((merged / "results.json").read_text())) == \

@@ -10,10 +10,10 @@ import pytest
 from eval_scripted import ScriptedDecoder, write_jsonl
 from helpers import compose_cfg
 
+from numina_exp.core.io import read_jsonl
 from numina_exp.core.rundir import prepare_run
 from numina_exp.evaluate.runner import run
 from numina_exp.evaluate.shard import ShardError, find_shards, main, merge_shards
-from numina_exp.evaluate.store import ResultStore
 
 PROBLEMS = [{"id": f"q{i}", "problem": f"What is {i} + {i}?", "answer": str(2 * i)} for i in range(1, 6)]
 BASE = ["decoding=sc_tir_numina", "decoding.n=4", "eval.progress=false", "eval.seeds=[0,1]"]
@@ -44,7 +44,7 @@ def sweep(runs, tmp_path):
 
 
 def _records(run_dir: Path) -> list[dict]:
-    return [json.loads(x) for x in (run_dir / "per_problem.jsonl").read_text().splitlines() if x.strip()]
+    return read_jsonl(run_dir / "per_problem.jsonl", torn_tail_ok=False)
 
 
 def test_the_cli_merges_into_sweep_merged_by_default_and_says_what_it_got(sweep, capsys):
@@ -78,11 +78,9 @@ def test_a_shard_dir_next_to_a_sweep_dir_keeps_both(sweep, tmp_path):
 
 
 def test_merged_timing_and_plan_file(runs, sweep, tmp_path):
-    recs = ResultStore(sweep / "0" / "per_problem.jsonl")
     first = _records(sweep / "0")
     del first[0]["seconds"]  # an older record without a timing counts 0, it does not break the sum
-    (sweep / "0" / "per_problem.jsonl").write_text("".join(json.dumps(r) + "\n" for r in first))
-    assert len(recs.records) == len(first)
+    write_jsonl(sweep / "0" / "per_problem.jsonl", first)
     summary = merge_shards(find_shards([sweep]), tmp_path / "m")
     want = sum(r.get("seconds", 0.0) for d in ("0", "1") for r in _records(sweep / d))
     assert want > 0
@@ -94,7 +92,7 @@ def test_merged_timing_and_plan_file(runs, sweep, tmp_path):
 
 def test_an_incomplete_shard_is_refused_naming_it_and_how_to_finish_it(sweep, tmp_path):
     recs = _records(sweep / "1")
-    (sweep / "1" / "per_problem.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs[:-1]))
+    write_jsonl(sweep / "1" / "per_problem.jsonl", recs[:-1])
     with pytest.raises(ShardError) as err:
         merge_shards(find_shards([sweep]), tmp_path / "m")
     assert str(err.value) == (f"{sweep / '1'} is incomplete (1 of {len(recs)} (seed, problem) results missing): "
